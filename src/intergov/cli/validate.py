@@ -1,0 +1,75 @@
+"""``intergov validate``: every finding of every layer, then a summary."""
+
+from __future__ import annotations
+
+import click
+
+from intergov.cli import UsageProblem
+
+DEFAULT_PACKAGE = "datapackage/datapackage.json"
+
+
+def report_options(command):
+    """The options every findings-printing command shares."""
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            default="text",
+            show_default=True,
+            type=click.Choice(["text", "json", "markdown", "github"]),
+            help="Output format.",
+        ),
+        click.option("--strict", is_flag=True, help="Warnings block too (exit 1)."),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="RULE",
+            help="Report only these rules (a trailing '-' matches a prefix). Repeatable.",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="RULE",
+            help="Do not report these rules (a trailing '-' matches a prefix). Repeatable.",
+        ),
+        click.option(
+            "--max-findings",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Print at most N findings (the summary still counts all).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.command()
+@click.argument("path", default=DEFAULT_PACKAGE, type=click.Path(dir_okay=True))
+@click.option(
+    "--engine",
+    default="frictionless",
+    show_default=True,
+    type=click.Choice(["frictionless"]),
+    help="Table Schema engine.",
+)
+@report_options
+def validate(path, engine, fmt, strict, select, ignore, max_findings):
+    """Validate the data package at PATH (a descriptor or its folder).
+
+    Exit status: 0 valid, 1 blocking findings, 2 usage or configuration problem.
+    """
+    from intergov import findings as model
+    from intergov.package import PackageError
+    from intergov.report import render
+    from intergov.validate import validate as run
+
+    try:
+        result = run(path, engine=engine, strict=strict)
+    except PackageError as e:
+        raise UsageProblem(str(e)) from e
+    result.findings = model.select(result.findings, select=select, ignore=ignore)
+    output = render(result, fmt, max_findings=max_findings, colour=click.get_text_stream("stdout").isatty())
+    click.echo(output, nl=False)
+    raise SystemExit(result.exit_code)

@@ -1,0 +1,193 @@
+"""The semantic layer: pandera rules on typed frames, across columns and tables.
+
+Table Schema says what one field may hold; these rules say what it cannot: a
+validity period that ends before it starts, parties that miss the
+commission's countries, a currency conversion that disagrees with the official
+rate. Each rule has a stable id, a severity and a check. A check takes the
+table and all tables and returns its violations: a frame indexed by physical
+line with the columns ``field`` and ``message``.
+
+Per table, the rules become the checks of a pandera ``DataFrameSchema`` whose
+columns are derived from the Table Schema (:func:`intergov.schema.pandera_schema`);
+pandera runs them lazily and collects every failure, so one rule's failure
+never hides another's, and a rule that crashes becomes a finding, not a
+traceback.
+
+>>> sorted(r.id for r in RULES)[:3]
+['agreement-parties', 'agreement-parties-commission', 'conversion-figure']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from intergov import schema as ts
+from intergov.engine import Table
+from intergov.findings import ERROR, WARNING, Finding
+
+Tables = Mapping[str, Table]
+Check = Callable[[Table, Tables], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A semantic rule: ``check`` returns violations (index: line; columns: field, message)."""
+
+    id: str
+    severity: str
+    tables: tuple[str, ...] | None
+    summary: str
+    check: Check
+
+    def applies(self, table: str) -> bool:
+        """Whether the rule runs on ``table`` (``tables`` of ``None``: every table)."""
+        return self.tables is None or table in self.tables
+
+
+def violations(lines, fields, messages) -> pd.DataFrame:
+    """Build a violations frame from parallel sequences (or scalars for ``fields``)."""
+    index = pd.Index(list(lines), name="line")
+    return pd.DataFrame({"field": fields, "message": messages}, index=index)
+
+
+def no_violations() -> pd.DataFrame:
+    """An empty violations frame."""
+    return violations([], [], [])
+
+
+def _rules() -> list[Rule]:
+    from intergov.rules import agreements, conversions, dates, values
+
+    return [*dates.RULES, *values.RULES, *agreements.RULES, *conversions.RULES]
+
+
+RULES: list[Rule] = _rules()
+
+#: Every rule id of the Table Schema and descriptor layers, with its severity (for docs and --select).
+STRUCTURE_RULES = {
+    "descriptor-json": ERROR,
+    "descriptor-invalid": ERROR,
+    "descriptor-unreadable": ERROR,
+    "descriptor-encoding": ERROR,
+    "schema-json": ERROR,
+    "schema-invalid": ERROR,
+    "unsafe-path": ERROR,
+    "missing-file": ERROR,
+    "binary-file": ERROR,
+    "encoding-error": ERROR,
+    "byte-order-mark": WARNING,
+    "empty-file": ERROR,
+    "unclosed-quote": ERROR,
+    "type-error": ERROR,
+    "constraint-required": ERROR,
+    "constraint-pattern": ERROR,
+    "constraint-enum": ERROR,
+    "constraint-minimum": ERROR,
+    "constraint-maximum": ERROR,
+    "constraint-length": ERROR,
+    "unique-error": ERROR,
+    "primary-key": ERROR,
+    "foreign-key": ERROR,
+    "blank-row": ERROR,
+    "extra-cell": ERROR,
+    "missing-cell": ERROR,
+    "extra-label": ERROR,
+    "missing-label": ERROR,
+    "blank-label": ERROR,
+    "duplicate-label": ERROR,
+    "incorrect-label": ERROR,
+}
+
+
+def run(tables: Tables) -> list[Finding]:
+    """Run every rule on every table it applies to; return the findings."""
+    findings: list[Finding] = []
+    for name, table in tables.items():
+        rules = [rule for rule in RULES if rule.applies(name)]
+        if rules:
+            findings.extend(_run_table(table, tables, rules))
+    return findings
+
+
+def pandera_schema(table: Table, tables: Tables, rules: list[Rule], results: dict[str, pd.DataFrame]):
+    """The table's pandera schema: derived columns plus one check per rule.
+
+    Each check records its violations in ``results`` (by rule id), so that the
+    findings can carry the rule's own message for each failing row.
+    """
+    import pandera.pandas as pa
+
+    def make(rule: Rule) -> pa.Check:
+        def check(frame: pd.DataFrame) -> pd.Series:
+            found = rule.check(table, tables)
+            results[rule.id] = found
+            return pd.Series(~frame.index.isin(found.index), index=frame.index)
+
+        return pa.Check(check, name=rule.id)
+
+    base = ts.pandera_schema(table.resource.schema, name=table.resource.name, with_constraints=False)
+    return pa.DataFrameSchema(
+        base.columns,
+        checks=[make(rule) for rule in rules],
+        name=base.name,
+        strict=base.strict,
+        ordered=base.ordered,
+    )
+
+
+def _run_table(table: Table, tables: Tables, rules: list[Rule]) -> list[Finding]:
+    import pandera.pandas as pa
+
+    results: dict[str, pd.DataFrame] = {}
+    schema = pandera_schema(table, tables, rules, results)
+    try:
+        schema.validate(table.typed, lazy=True)
+    except pa.errors.SchemaErrors as e:
+        return _findings(table, rules, results, e.failure_cases)
+    return []
+
+
+def _findings(table: Table, rules: list[Rule], results, failures: pd.DataFrame) -> list[Finding]:
+    by_id = {rule.id: rule for rule in rules}
+    findings = []
+    for rule_id, rule in by_id.items():
+        found = results.get(rule_id)
+        if found is None:
+            continue
+        for line, row in found.iterrows():
+            field = row["field"]
+            value = _text(table, line, field)
+            findings.append(
+                Finding(
+                    table.path,
+                    int(line),
+                    table.column(field),
+                    field,
+                    value,
+                    rule.id,
+                    rule.severity,
+                    row["message"],
+                )
+            )
+    crashed = failures[~failures["check"].astype(str).isin(list(results))]
+    for _, failure in crashed.iterrows():
+        check = str(failure["check"])
+        rule = next((r for r in rules if check.startswith(r.id)), None)
+        column = failure.get("column")
+        message = (
+            f"rule {rule.id} could not run: {failure['failure_case']}"
+            if rule
+            else f"typed column {column!r} does not match its schema ({check}: {failure['failure_case']})"
+        )
+        findings.append(Finding(table.path, None, None, None, None, "rule-crashed", ERROR, message))
+    return findings
+
+
+def _text(table: Table, line: int, field: str | None) -> str | None:
+    if field is None or field not in table.text.columns or line not in table.text.index:
+        return None
+    value = table.text.at[line, field]
+    return None if pd.isna(value) else str(value)

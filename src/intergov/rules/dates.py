@@ -1,0 +1,158 @@
+"""Rules on dates: partial dates are real, periods run forwards, nothing predates its report.
+
+A partial date (``2005``, ``2022-08``, ``2022-08-24``) stands for an interval
+of days; comparisons use its bounds, so ``2022-08`` may end in ``2022``, but
+not start after ``2022-07-31`` ends.
+
+>>> earliest, latest = bounds(pd.Series(["2022-08", "2005", "2023-02-30"]))
+>>> [str(d.date()) for d in earliest[:2]], [str(d.date()) for d in latest[:2]], bool(pd.isna(earliest[2]))
+(['2022-08-01', '2005-01-01'], ['2022-08-31', '2005-12-31'], True)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from intergov import schema as ts
+from intergov.findings import ERROR
+from intergov.rules import Rule, Table, Tables, no_violations, violations
+
+#: (start, end) field pairs that must run forwards, per table.
+PERIODS = {
+    "agreements": [("valid_from", "valid_until")],
+    "events": [("started_on", "ended_on")],
+    "figures": [("period_start", "period_end")],
+    "exchange_rates": [("valid_from", "valid_until")],
+}
+
+#: Fields dating something that happened, which its source cannot predate.
+HAPPENED = {
+    "agreements": "signed_on",
+    "commission_sessions": "held_on",
+    "contracts": "signed_on",
+    "events": "started_on",
+    "person_roles": "held_on",
+    "projects": "reported_on",
+    "figures": "period_start",
+}
+
+
+def bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """First and last day of each partial date; ``NaT`` where the text is no real date."""
+    text = text.astype("string")
+    length = text.str.len()
+    full = text.where(length == 10)
+    full = full.fillna(text.where(length == 7) + "-01").fillna(text.where(length == 4) + "-01-01")
+    earliest = pd.to_datetime(full, format="%Y-%m-%d", errors="coerce")
+    month_end = earliest + pd.offsets.MonthEnd(0)
+    year_end = earliest + pd.offsets.YearEnd(0)
+    latest = earliest.where(length == 10, month_end.where(length == 7, year_end))
+    return earliest, latest
+
+
+def _partial_fields(table: Table) -> list[str]:
+    return [f["name"] for f in ts.fields(table.resource.schema) if ts.is_partial_date(f)]
+
+
+def check_real(table: Table, tables: Tables) -> pd.DataFrame:
+    """Every partial date is a real calendar date at its precision."""
+    found = []
+    for name in _partial_fields(table):
+        values = table.typed[name]
+        present = values.notna()
+        earliest, _ = bounds(values)
+        bad = present & earliest.isna()
+        for line, value in values[bad].items():
+            found.append(
+                (line, name, f"{value} is not a date on the calendar; write YYYY, YYYY-MM or YYYY-MM-DD")
+            )
+    if not found:
+        return no_violations()
+    lines, names, messages = zip(*found, strict=True)
+    return violations(lines, names, messages)
+
+
+def check_order(table: Table, tables: Tables) -> pd.DataFrame:
+    """A period (validity, event, reporting period) does not end before it starts."""
+    frames = []
+    for start, end in PERIODS.get(table.resource.name, []):
+        first, _ = bounds(table.typed[start])
+        _, last = bounds(table.typed[end])
+        bad = first.notna() & last.notna() & (first > last)
+        lines = table.typed.index[bad.to_numpy()]
+        messages = [
+            f"{end} {table.typed.at[line, end]} is before {start} {table.typed.at[line, start]}; swap or correct them"
+            for line in lines
+        ]
+        frames.append(violations(lines, end, messages))
+    return pd.concat(frames) if frames else no_violations()
+
+
+def check_reported(table: Table, tables: Tables) -> pd.DataFrame:
+    """What a source reports as having happened is not dated after the source's publication."""
+    name = HAPPENED[table.resource.name]
+    sources = tables.get("sources")
+    if sources is None:
+        return no_violations()
+    published = sources.typed.set_index("source_id")["published_on"]
+    published = published[~published.index.duplicated()]
+    on = table.typed["source_id"].map(published)
+    first, _ = bounds(table.typed[name])
+    bad = first.notna() & on.notna() & (first > on)
+    lines = table.typed.index[bad.to_numpy()]
+    messages = [
+        f"{name} {table.typed.at[line, name]} is after its source {table.typed.at[line, 'source_id']} "
+        f"was published ({on[line].date()}); check the date or the source"
+        for line in lines
+    ]
+    return violations(lines, name, messages)
+
+
+def check_session_order(table: Table, tables: Tables) -> pd.DataFrame:
+    """A commission's sessions are numbered in date order."""
+    frame = table.typed[["commission_id", "session_number", "held_on"]].copy()
+    frame["first"], frame["last"] = bounds(frame["held_on"])
+    frame = frame.dropna(subset=["commission_id", "session_number", "first"])
+    found = []
+    for _, sessions in frame.sort_values("session_number").groupby("commission_id", sort=False):
+        before = sessions["first"].cummax().shift(1)
+        before_line = (
+            pd.Series(sessions.index, index=sessions.index)
+            .where(sessions["first"] == sessions["first"].cummax())
+            .ffill()
+            .shift(1)
+        )
+        for line in sessions.index[(before > sessions["last"]).to_numpy()]:
+            earlier = int(before_line[line])
+            found.append(
+                (
+                    line,
+                    f"session {sessions.at[line, 'session_number']} is dated {sessions.at[line, 'held_on']}, "
+                    f"before session {frame.at[earlier, 'session_number']} on line {earlier} "
+                    f"({frame.at[earlier, 'held_on']}); check the numbers and dates",
+                )
+            )
+    if not found:
+        return no_violations()
+    lines, messages = zip(*found, strict=True)
+    return violations(lines, "held_on", messages)
+
+
+RULES = [
+    Rule("date-real", ERROR, None, "Partial dates are real calendar dates at their precision.", check_real),
+    Rule("date-order", ERROR, tuple(PERIODS), "A period does not end before it starts.", check_order),
+    Rule(
+        "date-reported",
+        ERROR,
+        tuple(HAPPENED),
+        "Nothing a source reports as having happened is dated after the source was published.",
+        check_reported,
+    ),
+    Rule(
+        "session-order",
+        ERROR,
+        ("commission_sessions",),
+        "A commission's sessions are numbered in date order.",
+        check_session_order,
+    ),
+]

@@ -1,0 +1,176 @@
+"""Rules on stated values: bounds in order, qualifiers that match the columns, currencies where money is.
+
+Contracts and figures share the value columns ``value_low``, ``value_high``,
+``value_qualifier`` and ``currency_code``:
+
+- ``range`` needs both bounds, low not above high;
+- ``exact``, ``approximate`` and ``lower_bound`` need ``value_low`` and no ``value_high``;
+- ``not_stated`` has no value and no currency;
+- a value of money has a currency; a count (``documents_signed``) has none.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from intergov.findings import ERROR
+from intergov.rules import Rule, Table, Tables, no_violations, violations
+
+VALUED = ("contracts", "figures")
+
+#: Figure measures that count things rather than money.
+COUNT_MEASURES = {"documents_signed"}
+
+#: Figure measures between two countries, and the fields each needs.
+BILATERAL_MEASURES = {"trade_turnover", "exports", "imports", "investment"}
+
+
+def _rows(table: Table, mask: pd.Series, field: str, message: str) -> pd.DataFrame:
+    mask = mask.fillna(False).astype(bool)
+    lines = table.typed.index[mask.to_numpy()]
+    return violations(lines, field, [message] * len(lines))
+
+
+def check_range(table: Table, tables: Tables) -> pd.DataFrame:
+    """A range's lower bound is not above its upper bound."""
+    low, high = table.typed["value_low"], table.typed["value_high"]
+    bad = (low > high).fillna(False).astype(bool)
+    lines = table.typed.index[bad.to_numpy()]
+    messages = [f"value_low {low[line]} is above value_high {high[line]}; swap them" for line in lines]
+    return violations(lines, "value_high", messages)
+
+
+def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
+    """The qualifier agrees with which value columns are filled."""
+    t = table.typed
+    qualifier = t["value_qualifier"]
+    has_low, has_high = t["value_low"].notna(), t["value_high"].notna()
+    single = qualifier.isin(["exact", "approximate", "lower_bound"])
+    return pd.concat(
+        [
+            _rows(
+                table,
+                (qualifier == "range") & ~has_high,
+                "value_high",
+                "a range needs value_high; fill it in, or change value_qualifier",
+            ),
+            _rows(
+                table,
+                (qualifier == "range") & ~has_low,
+                "value_low",
+                "a range needs value_low; fill it in, or change value_qualifier",
+            ),
+            _rows(
+                table,
+                single & has_high,
+                "value_high",
+                "value_high is only for ranges; empty it, or set value_qualifier to range",
+            ),
+            _rows(
+                table,
+                single & ~has_low,
+                "value_low",
+                "the value is missing; fill in value_low, or set value_qualifier to not_stated",
+            ),
+            _rows(
+                table,
+                (qualifier == "not_stated") & (has_low | has_high),
+                "value_qualifier",
+                "value_qualifier is not_stated but a value is given; choose exact, approximate, "
+                "lower_bound or range",
+            ),
+        ]
+    )
+
+
+def check_currency(table: Table, tables: Tables) -> pd.DataFrame:
+    """Money has a currency; counts and unstated values have none."""
+    t = table.typed
+    has_value = t["value_low"].notna() | t["value_high"].notna()
+    has_currency = t["currency_code"].notna()
+    if "measure" in t:
+        counts = t["measure"].isin(list(COUNT_MEASURES)).fillna(False).astype(bool)
+    else:
+        counts = pd.Series(False, index=t.index)
+    return pd.concat(
+        [
+            _rows(
+                table,
+                has_value & ~has_currency & ~counts,
+                "currency_code",
+                "a value of money needs its currency; fill in the ISO 4217 code",
+            ),
+            _rows(
+                table, has_currency & counts, "currency_code", "this measure is a count; empty currency_code"
+            ),
+            _rows(
+                table,
+                has_currency & ~has_value & ~counts,
+                "currency_code",
+                "a currency without a value; empty currency_code or fill in the value",
+            ),
+        ]
+    )
+
+
+def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
+    """A figure names what it is about: both countries for trade and investment, the project for a cost."""
+    t = table.typed
+    measure = t["measure"]
+    bilateral = measure.isin(list(BILATERAL_MEASURES)).fillna(False).astype(bool)
+    if t.empty:
+        return no_violations()
+    return pd.concat(
+        [
+            _rows(
+                table,
+                bilateral & t["country_code"].isna(),
+                "country_code",
+                "this measure is between two countries; fill in country_code",
+            ),
+            _rows(
+                table,
+                bilateral & t["partner_country_code"].isna(),
+                "partner_country_code",
+                "this measure is between two countries; fill in partner_country_code",
+            ),
+            _rows(
+                table,
+                t["country_code"] == t["partner_country_code"],
+                "partner_country_code",
+                "partner_country_code is the same country as country_code",
+            ),
+            _rows(
+                table,
+                (measure == "cost_estimate") & t["project_id"].isna(),
+                "project_id",
+                "a cost estimate is for a project; fill in project_id",
+            ),
+        ]
+    )
+
+
+RULES = [
+    Rule("value-range", ERROR, VALUED, "A range's lower bound is not above its upper bound.", check_range),
+    Rule(
+        "value-qualifier",
+        ERROR,
+        VALUED,
+        "The qualifier matches the value columns that are filled.",
+        check_qualifier,
+    ),
+    Rule(
+        "value-currency",
+        ERROR,
+        VALUED,
+        "Money has a currency; counts and unstated values have none.",
+        check_currency,
+    ),
+    Rule(
+        "figure-subject",
+        ERROR,
+        ("figures",),
+        "A figure names its countries, or its project for a cost.",
+        check_figure_subject,
+    ),
+]

@@ -113,9 +113,7 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     entries = descriptor.get("resources")
     if not isinstance(entries, list) or not entries:
         findings.append(
-            _finding(
-                shown, _line_of(text, '"resources"'), "descriptor-invalid", "the package has no resources"
-            )
+            _finding(shown, _line_of(text, '"resources"'), "descriptor-invalid", "the package has no resources")
         )
         entries = []
     names: set[str] = set()
@@ -153,9 +151,7 @@ def _read_text(path: Path, shown: str) -> tuple[str, Finding | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        return "", _finding(
-            shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8"
-        )
+        return "", _finding(shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8")
 
 
 def _parse_json(text: str, shown: str, rule: str) -> tuple[Any, Finding | None]:
@@ -217,9 +213,7 @@ def _inside(path: Path, folders: list[Path]) -> bool:
     return any(real == f or f in real.parents for f in folders)
 
 
-def _resource(
-    entry: Any, index: int, root: Path, text: str, shown: str
-) -> tuple[Resource | None, list[Finding]]:
+def _resource(entry: Any, index: int, root: Path, text: str, shown: str) -> tuple[Resource | None, list[Finding]]:
     if not isinstance(entry, dict):
         return None, [_finding(shown, None, "descriptor-invalid", f"resource {index + 1} is not an object")]
     name = entry.get("name")
@@ -229,9 +223,7 @@ def _resource(
     line = _line_of(text, f'"{name}"')
     path = entry.get("path")
     if not isinstance(path, str):
-        return None, [
-            _finding(shown, line, "descriptor-invalid", f"resource {name!r} needs one path to a CSV file")
-        ]
+        return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} needs one path to a CSV file")]
     path_line = _line_of(text, json.dumps(path), max(at, 0)) or line
     why = _unsafe(path)
     if why:
@@ -242,9 +234,7 @@ def _resource(
         message = f"resource {name!r}: refused a path that leads outside the package folder through a link"
         return None, [_finding(shown, path_line, "unsafe-path", message, path)]
     if not file.is_file():
-        return None, [
-            _finding(shown, path_line, "missing-file", f"resource {name!r}: no file at {path}", path)
-        ]
+        return None, [_finding(shown, path_line, "missing-file", f"resource {name!r}: no file at {path}", path)]
     schema, found = _schema(entry.get("schema"), name, root, text, shown, at)
     if schema is None:
         return None, found
@@ -269,9 +259,7 @@ def _schema(
             return None, [_finding(shown, line, "unsafe-path", message, ref)]
         schema_shown = display_path(file)
         if not file.is_file():
-            return None, [
-                _finding(shown, line, "missing-file", f"resource {name!r}: no schema at {ref}", ref)
-            ]
+            return None, [_finding(shown, line, "missing-file", f"resource {name!r}: no schema at {ref}", ref)]
         schema_text, finding = _read_text(file, schema_shown)
         if finding:
             return None, [finding]
@@ -309,9 +297,7 @@ def schema_findings(schema: Any, text: str, shown: str) -> list[Finding]:
         return found
     names = [f.get("name") for f in schema.get("fields", [])]
     for name in {n for n in names if names.count(n) > 1}:
-        found.append(
-            _finding(shown, _line_of(text, f'"{name}"'), "schema-invalid", f"field {name!r} is defined twice")
-        )
+        found.append(_finding(shown, _line_of(text, f'"{name}"'), "schema-invalid", f"field {name!r} is defined twice"))
     return found
 
 

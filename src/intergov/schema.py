@@ -151,9 +151,7 @@ def arrow_schema(schema: TableSchema, *, name: str = "", title: str = "") -> pa.
     return pa.schema(arrow_fields, metadata=metadata)
 
 
-def cast_column(
-    text: pd.Series, field: Field, missing: tuple[str, ...] = DEFAULT_MISSING_VALUES
-) -> pd.Series:
+def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] = DEFAULT_MISSING_VALUES) -> pd.Series:
     """Cast a column of text cells to the field's type; cells that do not parse become null.
 
     >>> cast_column(pd.Series(["19", "", "x"]), {"name": "n", "type": "integer"}).tolist()

@@ -66,9 +66,7 @@ def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str]) ->
     for resource in resources:
         descriptor = dict(resource.schema)
         descriptor["foreignKeys"] = [
-            fk
-            for fk in descriptor.get("foreignKeys", [])
-            if fk["reference"].get("resource", "") in names | {""}
+            fk for fk in descriptor.get("foreignKeys", []) if fk["reference"].get("resource", "") in names | {""}
         ]
         members.append(
             FrictionlessResource(
@@ -121,9 +119,7 @@ def _findings(
         row = getattr(error, "row_number", None)
         line = line_of_record(starts, row) if row else (1 if kind.endswith("-label") else None)
         number = getattr(error, "field_number", None)
-        name = getattr(error, "field_name", None) or (
-            names[number - 1] if number and number <= len(names) else None
-        )
+        name = getattr(error, "field_name", None) or (names[number - 1] if number and number <= len(names) else None)
         cell = getattr(error, "cell", None)
         if kind in STRUCTURE_ERRORS:
             dropped.add(line)
@@ -169,9 +165,7 @@ def _key_finding(kind: str, error, path: str, line: int | None, schema, starts: 
         if "all" in note and "None" in note:
             message = f"the primary key ({', '.join(key)}) is empty; every row needs one"
         else:
-            message = _with_first_line(
-                f"duplicate primary key ({', '.join(key)}); make it unique", note, starts
-            )
+            message = _with_first_line(f"duplicate primary key ({', '.join(key)}); make it unique", note, starts)
         column = names.index(key[0]) + 1 if key else None
         return Finding(path, line, column, ", ".join(key), ", ".join(values), "primary-key", ERROR, message)
     local = _fk_fields(note, schema)
@@ -218,9 +212,7 @@ def _other_finding(kind: str, error, path: str, line, number, name, cell) -> Fin
     elif kind == "duplicate-label":
         message = f"the column {error.label!r} appears twice in the header"
     elif kind == "extra-label":
-        message = (
-            f"header column {error.label!r} is not a field of the schema; remove it or add it to the schema"
-        )
+        message = f"header column {error.label!r} is not a field of the schema; remove it or add it to the schema"
     elif kind == "missing-label":
         message = f"the header lacks the column {name!r}; add it"
     value = getattr(error, "label", None) if kind.endswith("-label") else cell

@@ -87,7 +87,7 @@ class OfficialRates:
             at = bisect_right(self._starts[key], on) - 1
             if at < 0:
                 continue
-            first, last, price, rate_id = self._series[key][at]
+            _, last, price, rate_id = self._series[key][at]
             if pd.isna(last) or on <= last:
                 found[quote] = Quote(quote, price, rate_id)
         return found
@@ -194,11 +194,7 @@ def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
             )
             continue
         expected = figure[bound]
-        if (
-            pd.notna(expected)
-            and pd.notna(row["from_amount"])
-            and float(expected) != float(row["from_amount"])
-        ):
+        if pd.notna(expected) and pd.notna(row["from_amount"]) and float(expected) != float(row["from_amount"]):
             found.append(
                 (
                     line,
@@ -210,18 +206,12 @@ def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
                 )
             )
         currency = figure["currency_code"]
-        if (
-            pd.notna(currency)
-            and pd.notna(row["from_currency_code"])
-            and currency != row["from_currency_code"]
-        ):
+        if pd.notna(currency) and pd.notna(row["from_currency_code"]) and currency != row["from_currency_code"]:
             found.append(
                 (
                     line,
                     "from_currency_code",
-                    (
-                        f"from_currency_code {row['from_currency_code']} is not the figure's currency ({currency})"
-                    ),
+                    (f"from_currency_code {row['from_currency_code']} is not the figure's currency ({currency})"),
                 )
             )
     if not found:

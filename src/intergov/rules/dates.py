@@ -63,9 +63,7 @@ def check_real(table: Table, tables: Tables) -> pd.DataFrame:
         earliest, _ = bounds(values)
         bad = present & earliest.isna()
         for line, value in values[bad].items():
-            found.append(
-                (line, name, f"{value} is not a date on the calendar; write YYYY, YYYY-MM or YYYY-MM-DD")
-            )
+            found.append((line, name, f"{value} is not a date on the calendar; write YYYY, YYYY-MM or YYYY-MM-DD"))
     if not found:
         return no_violations()
     lines, names, messages = zip(*found, strict=True)

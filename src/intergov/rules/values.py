@@ -76,8 +76,7 @@ def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
                 table,
                 (qualifier == "not_stated") & (has_low | has_high),
                 "value_qualifier",
-                "value_qualifier is not_stated but a value is given; choose exact, approximate, "
-                "lower_bound or range",
+                "value_qualifier is not_stated but a value is given; choose exact, approximate, lower_bound or range",
             ),
         ]
     )
@@ -100,9 +99,7 @@ def check_currency(table: Table, tables: Tables) -> pd.DataFrame:
                 "currency_code",
                 "a value of money needs its currency; fill in the ISO 4217 code",
             ),
-            _rows(
-                table, has_currency & counts, "currency_code", "this measure is a count; empty currency_code"
-            ),
+            _rows(table, has_currency & counts, "currency_code", "this measure is a count; empty currency_code"),
             _rows(
                 table,
                 has_currency & ~has_value & ~counts,

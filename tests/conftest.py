@@ -1,0 +1,74 @@
+"""Shared fixture builders: tiny copies of the real package in ``tmp_path``.
+
+>>> pkg = copy_package(tmp_path)                                   # doctest: +SKIP
+>>> set_cell(pkg, "agreements", "comprehensive-programme-2022-2026", "kind", "treatise")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_PACKAGE = ROOT / "datapackage" / "datapackage.json"
+
+
+def copy_package(tmp_path: Path) -> Path:
+    """Copy datapackage/ and schemas/ into ``tmp_path``; return the descriptor's path.
+
+    The copy keeps the ``datapackage/schemas`` link, so it is laid out like the repository.
+    """
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(ROOT / "datapackage", tmp_path / "datapackage", symlinks=True)
+    return tmp_path / "datapackage" / "datapackage.json"
+
+
+def csv_path(descriptor: Path, table: str) -> Path:
+    """The CSV file of ``table`` in the package at ``descriptor``."""
+    return descriptor.parent / "data" / f"{table}.csv"
+
+
+def read_rows(descriptor: Path, table: str) -> list[list[str]]:
+    """All records of a table (header first)."""
+    text = csv_path(descriptor, table).read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def write_rows(descriptor: Path, table: str, rows: list[list[str]]) -> None:
+    """Write records (header first) as canonical CSV."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv_path(descriptor, table).write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def set_cell(descriptor: Path, table: str, key: str, field: str, value: str) -> int:
+    """Set ``field`` of the row whose first cell is ``key``; return that row's physical line.
+
+    (In the real package every CSV is one record per line, so record n is line n.)
+    """
+    rows = read_rows(descriptor, table)
+    column = rows[0].index(field)
+    for number, row in enumerate(rows):
+        if number and row[0] == key:
+            row[column] = value
+            write_rows(descriptor, table, rows)
+            return number + 1
+    raise KeyError(f"no row {key!r} in {table}")
+
+
+def append_row(descriptor: Path, table: str, values: dict[str, str]) -> int:
+    """Append a row (missing fields empty); return its physical line."""
+    rows = read_rows(descriptor, table)
+    rows.append([values.get(name, "") for name in rows[0]])
+    write_rows(descriptor, table, rows)
+    return len(rows)
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    """A fresh copy of the real package; the test may edit it."""
+    return copy_package(tmp_path)

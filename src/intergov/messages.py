@@ -101,6 +101,10 @@ def cell_message(kind: str, note: str, cell: str, field: Mapping[str, Any]) -> t
     if name == "enum":
         allowed = ", ".join(str(v) for v in constraints.get("enum", []))
         return rule, _with_hint(f"must be one of: {allowed}", cell)
+    if name == "pattern" and field.get("x-partialDate"):
+        return rule, _with_hint(
+            f"expected a date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD{_example(field)}", cell
+        )
     if name == "pattern":
         example = field.get("example")
         tail = f" (e.g. {example})" if example is not None else ""
@@ -118,6 +122,11 @@ def cell_message(kind: str, note: str, cell: str, field: Mapping[str, Any]) -> t
     if name == "maxLength":
         return rule, f"must be at most {bound} characters long"
     return rule, f"breaks the constraint {name} ({bound})"
+
+
+def _example(field: Mapping[str, Any]) -> str:
+    example = field.get("example")
+    return f" (e.g. {example})" if example is not None else ""
 
 
 def _with_hint(message: str, cell: str) -> str:

@@ -55,7 +55,7 @@ def validate(path: str | os.PathLike[str], *, engine: str = "frictionless", stri
 
         layer = engines.run(package, engine)
         findings.extend(layer.findings)
-        findings.extend(rules.run(layer.tables))
+        findings.extend(rules.run(layer.tables, layer.findings))
         result.tables = layer.tables
     result.findings = ordered(findings)
     return result

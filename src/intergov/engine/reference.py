@@ -23,7 +23,12 @@ from intergov.engine.text import decode
 from intergov.findings import ERROR, Finding
 from intergov.lines import line_of_record, record_lines
 from intergov.messages import cell_message, odd_characters
-from intergov.package import Package, Resource
+from intergov.package import Package, Resource, display_path
+
+#: The Data Resource profile that goes with each Data Package profile (sets the standard's version).
+RESOURCE_PROFILES = {
+    "https://datapackage.org/profiles/2.0/datapackage.json": "https://datapackage.org/profiles/2.0/dataresource.json",
+}
 
 #: Errors about a whole record's shape: the record is left out of the typed frames.
 STRUCTURE_ERRORS = {"extra-cell", "missing-cell", "blank-row"}
@@ -39,7 +44,8 @@ def run(package: Package) -> EngineResult:
         if text is not None:
             texts[resource.name] = text
     readable = [r for r in package.resources if r.name in texts]
-    errors = _frictionless_errors(readable, texts)
+    errors = _frictionless_errors(readable, texts, package.descriptor.get("$schema"))
+    result.findings.extend(_package_findings(package, errors[""]))
     for resource in readable:
         text = texts[resource.name]
         starts = record_lines(text)
@@ -55,8 +61,15 @@ def run(package: Package) -> EngineResult:
     return result
 
 
-def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str]) -> dict[str, list]:
-    """Run frictionless-py over the readable resources; errors per resource name."""
+def _frictionless_errors(
+    resources: list[Resource], texts: Mapping[str, str], profile: str | None
+) -> dict[str, list]:
+    """Run frictionless-py over the readable resources; errors per resource name.
+
+    ``profile`` is the package's ``$schema``: it sets the Data Package version
+    (``exclusiveMinimum`` needs v2). Errors about the package itself are listed
+    under the empty name.
+    """
     from frictionless import FrictionlessException, Schema
     from frictionless import Package as FrictionlessPackage
     from frictionless import Resource as FrictionlessResource
@@ -75,20 +88,29 @@ def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str]) ->
                 format="csv",
                 encoding="utf-8",
                 schema=Schema.from_descriptor(descriptor),
+                schema_profile=RESOURCE_PROFILES.get(profile),
             )
         )
     errors: dict[str, list] = {r.name: [] for r in resources}
+    errors[""] = []
     if not members:
         return errors
     try:
-        report = FrictionlessPackage(resources=members).validate(limit_errors=10_000_000)
+        package = FrictionlessPackage(resources=members, schema_profile=profile)
+        report = package.validate(limit_errors=10_000_000)
     except FrictionlessException as e:
-        first = resources[0].name
-        errors[first].append(e.error)
+        errors[""].append(e.error)
         return errors
+    errors[""].extend(report.errors)
     for task in report.tasks:
         errors.setdefault(task.name, []).extend(task.errors)
     return errors
+
+
+def _package_findings(package: Package, errors: list) -> list[Finding]:
+    """Findings for errors frictionless-py raises about the package as a whole (never dropped)."""
+    path = display_path(package.descriptor_path)
+    return [Finding(path, None, None, None, None, "frictionless-error", ERROR, e.message) for e in errors]
 
 
 def _text_frame(text: str, schema: Mapping[str, Any], starts: list[int]) -> pd.DataFrame:

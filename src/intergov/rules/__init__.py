@@ -19,7 +19,7 @@ traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -81,6 +81,7 @@ STRUCTURE_RULES = {
     "byte-order-mark": WARNING,
     "empty-file": ERROR,
     "unclosed-quote": ERROR,
+    "frictionless-error": ERROR,
     "type-error": ERROR,
     "constraint-required": ERROR,
     "constraint-pattern": ERROR,
@@ -102,13 +103,24 @@ STRUCTURE_RULES = {
 }
 
 
-def run(tables: Tables) -> list[Finding]:
-    """Run every rule on every table it applies to; return the findings."""
+def run(tables: Tables, reported: Iterable[Finding] = ()) -> list[Finding]:
+    """Run every rule on every table it applies to; return the findings.
+
+    A record that the Table Schema layer already ``reported`` gets no semantic
+    findings: its cells may be nulled, and a rule would only echo that
+    (a rejected ``value_low`` is not a "missing value"). Fix those first.
+    """
+    skip: dict[str, set[int]] = {}
+    for finding in reported:
+        if finding.line is not None:
+            skip.setdefault(finding.path, set()).add(finding.line)
     findings: list[Finding] = []
     for name, table in tables.items():
         rules = [rule for rule in RULES if rule.applies(name)]
         if rules:
-            findings.extend(_run_table(table, tables, rules))
+            found = _run_table(table, tables, rules)
+            lines = skip.get(table.path, set())
+            findings.extend(f for f in found if f.line not in lines)
     return findings
 
 

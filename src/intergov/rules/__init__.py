@@ -59,9 +59,9 @@ def no_violations() -> pd.DataFrame:
 
 
 def _rules() -> list[Rule]:
-    from intergov.rules import agreements, conversions, dates, values
+    from intergov.rules import agreements, conversions, dates, provenance, values
 
-    return [*dates.RULES, *values.RULES, *agreements.RULES, *conversions.RULES]
+    return [*dates.RULES, *values.RULES, *agreements.RULES, *conversions.RULES, *provenance.RULES]
 
 
 RULES: list[Rule] = _rules()

@@ -1,3 +1,12 @@
 """intergov: validate and publish the curated intergovernmental-commissions data package."""
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Lazy exports: ``from intergov import load`` (see :func:`intergov.load.load`)."""
+    if name == "load":
+        from intergov.load import load
+
+        return load
+    raise AttributeError(f"module 'intergov' has no attribute {name!r}")

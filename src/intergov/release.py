@@ -1,0 +1,343 @@
+"""Versions and releases: semver, release tags, the bump check and the CHANGELOG entry.
+
+A release is tagged ``v<version>`` (``v0.1.0``). :func:`check` compares the
+working package with the package at the latest such tag and says whether the
+version in ``datapackage.json`` is bumped enough for what changed (see
+:mod:`intergov.diff` for how each change is classified). :func:`write_entry`
+adds the new version's entry to ``CHANGELOG.md``.
+
+``CHANGELOG.md`` and ``LICENSE`` live in the project folder: the folder above
+the package's folder (``datapackage/..``).
+
+>>> parse_version("1.2.3").bumped(Level.MINOR)
+Version(major=1, minor=3, patch=0)
+>>> str(bump_level(parse_version("0.1.0"), parse_version("0.2.0")))
+'minor'
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from intergov.diff import Level, PackageDiff, compare, read_rows, render
+from intergov.load import release_root, tables, verify
+from intergov.package import Package, display_path, locate
+from intergov.package import load as load_package
+
+TAG_PREFIX = "v"
+CHANGELOG = "CHANGELOG.md"
+LICENSE = "LICENSE"
+DEFAULT_PACKAGE = "datapackage/datapackage.json"
+
+_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
+class ReleaseError(Exception):
+    """A usage or configuration problem: a bad version, no git repository, an unknown ref (exit 2)."""
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    """A semantic version ``MAJOR.MINOR.PATCH``."""
+
+    major: int
+    minor: int
+    patch: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    def bumped(self, level: Level) -> Version:
+        """The smallest version that is a ``level`` bump of this one."""
+        if level == Level.MAJOR:
+            return Version(self.major + 1, 0, 0)
+        if level == Level.MINOR:
+            return Version(self.major, self.minor + 1, 0)
+        if level == Level.PATCH:
+            return Version(self.major, self.minor, self.patch + 1)
+        return self
+
+
+def parse_version(text: object) -> Version:
+    """Parse ``MAJOR.MINOR.PATCH``; raise :class:`ReleaseError` for anything else."""
+    match = _VERSION.fullmatch(str(text))
+    if not match:
+        raise ReleaseError(f"version {text!r} is not MAJOR.MINOR.PATCH (semver, e.g. 0.1.0)")
+    return Version(*map(int, match.groups()))
+
+
+def bump_level(old: Version, new: Version) -> Level | None:
+    """The bump from ``old`` to ``new``: its highest raised part, or ``None`` when ``new`` is lower."""
+    if new < old:
+        return None
+    if new.major != old.major:
+        return Level.MAJOR
+    if new.minor != old.minor:
+        return Level.MINOR
+    return Level.PATCH if new.patch != old.patch else Level.NONE
+
+
+# --- git (read only) -----------------------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> bytes:
+    """Run a read-only git command in ``repo``; raise :class:`ReleaseError` when it fails."""
+    try:
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+    except FileNotFoundError as e:
+        raise ReleaseError("git is not installed") from e
+    if done.returncode:
+        raise ReleaseError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def repo_root(folder: Path) -> Path | None:
+    """The top folder of the git work tree holding ``folder``, or ``None`` outside git."""
+    try:
+        return Path(git(folder, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    except ReleaseError:
+        return None
+
+
+def release_tags(repo: Path) -> list[tuple[Version, str]]:
+    """The release tags (``v`` + semver) in ``repo``, lowest version first."""
+    names = git(repo, "tag", "--list", f"{TAG_PREFIX}*").decode().split()
+    found = []
+    for name in names:
+        if _VERSION.fullmatch(name.removeprefix(TAG_PREFIX)):
+            found.append((parse_version(name.removeprefix(TAG_PREFIX)), name))
+    return sorted(found)
+
+
+def source_date_epoch() -> datetime | None:
+    """The time in ``SOURCE_DATE_EPOCH`` (reproducible builds), or ``None`` when it is not set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except ValueError as e:
+        raise ReleaseError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds") from e
+
+
+def release_time(files: Iterable[Path]) -> datetime | None:
+    """When the release was made, never the wall clock: the ``created`` of a build.
+
+    ``SOURCE_DATE_EPOCH`` when set; else the commit time of the latest commit
+    that changed any of ``files`` (so commits that touch only code do not change
+    it); else ``None`` (outside git, or before the first commit of the files, a
+    build has no ``created``).
+    """
+    epoch = source_date_epoch()
+    if epoch:
+        return epoch
+    files = [Path(f).resolve() for f in files]
+    top = repo_root(files[0].parent) if files else None
+    if top is None:
+        return None
+    inside = [str(f.relative_to(top)) for f in files if f.is_relative_to(top)]
+    try:
+        stamp = git(top, "log", "-1", "--format=%cI", "--", *inside).decode().strip()
+    except ReleaseError:  # a repository without commits
+        return None
+    return datetime.fromisoformat(stamp).astimezone(UTC) if stamp else None
+
+
+# --- opening a package from a folder, a zip or a git ref ---------------------------------------------
+
+
+@contextmanager
+def opened(spec: str, *, repo: str | os.PathLike[str] = ".", package: str = DEFAULT_PACKAGE) -> Iterator[Package]:
+    """The package at ``spec``: a package folder or descriptor, a release zip, or a git ref.
+
+    A git ref (``v0.1.0``, ``HEAD``) is exported from ``repo`` into a temporary
+    folder, and ``package`` is the descriptor's path inside the tree. A release
+    (folder or zip) is verified against its hashes.
+
+    >>> with opened("v0.1.0") as old, opened("datapackage") as new:  # doctest: +SKIP
+    ...     compare(old, new).level
+    """
+    path = Path(spec)
+    if path.is_file() and zipfile.is_zipfile(path):
+        with release_root(path) as root:
+            yield _usable(root)
+        return
+    if path.exists():
+        yield _usable(path)
+        return
+    try:
+        commit = git(Path(repo), "rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}")
+    except ReleaseError as e:
+        where = display_path(Path(repo))
+        raise ReleaseError(f"{spec!r} is neither a package folder, a release zip nor a git ref in {where}") from e
+    archive = git(Path(repo), "archive", "--format=tar", commit.decode().strip())
+    with tempfile.TemporaryDirectory(prefix="intergov-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        descriptor = Path(tmp) / package
+        if not descriptor.is_file():
+            raise ReleaseError(f"{spec} has no package at {package}")
+        yield _usable(descriptor)
+
+
+def _usable(path: Path) -> Package:
+    """Load a package for comparing; verify the files that record a hash (a release's)."""
+    package, findings = load_package(path)
+    if package is None or findings:
+        problems = "; ".join(f"{f.path}:{f.line or 1}: {f.message}" for f in findings[:3])
+        raise ReleaseError(f"cannot compare {display_path(path)}: {problems} (run intergov validate)")
+    for resource in package.resources:
+        if "hash" in resource.descriptor:
+            verify(resource)
+    return package
+
+
+# --- the release check and the changelog ------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """The working package against the latest release tag."""
+
+    path: str
+    package: Package = field(repr=False)
+    version: Version
+    tag: str | None = None
+    tagged: Version | None = None
+    diff: PackageDiff | None = None
+
+    @property
+    def required(self) -> Level:
+        """The bump the changes since the tag need."""
+        return self.diff.level if self.diff else Level.NONE
+
+    @property
+    def bumped(self) -> Level | None:
+        """The bump made (``None`` when the version went backwards)."""
+        return bump_level(self.tagged, self.version) if self.tagged else Level.NONE
+
+    @property
+    def ok(self) -> bool:
+        """Whether the version is bumped enough (always, before the first release)."""
+        return self.tag is None or (self.bumped is not None and self.bumped >= self.required)
+
+    @property
+    def exit_code(self) -> int:
+        """0 bumped enough, 1 not."""
+        return int(not self.ok)
+
+    @property
+    def next_tag(self) -> str:
+        """The tag the curator creates for this version."""
+        return f"{TAG_PREFIX}{self.version}"
+
+    def report(self) -> str:
+        """The changes since the tag (diff summary), then the verdict, as text."""
+        if self.tag is None:
+            return f"no release tag yet: {self.version} will be the first release ({self.next_tag})\n"
+        lines = [render(self.diff, "text").rstrip("\n")] if self.diff else []
+        if self.ok:
+            made = "unchanged" if self.bumped == Level.NONE else f"a {self.bumped} bump"
+            lines.append(f"ok: version {self.version} is {made} from {self.tag}, and the changes need {self._need()}")
+        elif self.bumped is None:
+            lines.append(f"version {self.version} in {self.path} is lower than the latest release {self.tag}")
+        else:
+            lines.append(
+                f"the changes since {self.tag} need a {self.required} bump, but version {self.version} in "
+                f"{self.path} is {'not bumped' if self.bumped == Level.NONE else f'only a {self.bumped} bump'}: "
+                f'set "version": "{self.tagged.bumped(self.required)}" (or higher)'
+            )
+        return "\n".join(lines) + "\n"
+
+    def _need(self) -> str:
+        return "no bump" if self.required == Level.NONE else f"a {self.required} bump"
+
+
+def check(path: str | os.PathLike[str] = DEFAULT_PACKAGE) -> Check:
+    """Compare the working package at ``path`` with the latest release tag of its git repository.
+
+    Raises :class:`ReleaseError` outside git or for a version that is not semver.
+    """
+    descriptor = locate(path)
+    working = _usable(descriptor)
+    result = Check(display_path(descriptor), working, parse_version(working.version))
+    top = repo_root(descriptor.resolve().parent)
+    if top is None:
+        raise ReleaseError(f"{display_path(descriptor)} is not in a git repository: no release tags to compare with")
+    tags = release_tags(top)
+    if not tags:
+        return result
+    result.tagged, result.tag = tags[-1]
+    inside = str(descriptor.resolve().relative_to(top))
+    with opened(f"refs/tags/{result.tag}", repo=top, package=inside) as old:
+        result.diff = compare(old, working, old_label=result.tag, new_label=result.path)
+    return result
+
+
+def changelog_path(path: str | os.PathLike[str]) -> Path:
+    """The project's ``CHANGELOG.md`` for the package at ``path`` (the folder above the package's)."""
+    return locate(path).parent.parent / CHANGELOG
+
+
+def has_entry(changelog: str, version: Version) -> bool:
+    """Whether the changelog text has a ``## <version>`` heading.
+
+    >>> has_entry("# Changelog\\n\\n## 0.1.0 - 2026-11-28\\n", Version(0, 1, 0))
+    True
+    """
+    return re.search(rf"^## \[?{re.escape(str(version))}\]?(\s|$)", changelog, re.MULTILINE) is not None
+
+
+def entry(result: Check, today: date) -> str:
+    """The CHANGELOG entry for the checked version, from the diff summary (or the tables, for a first release)."""
+    lines = [f"## {result.version} - {today.isoformat()}", ""]
+    if result.diff is None or result.diff.identical:
+        lines += ["First release." if result.diff is None else f"No data changes since {result.tag}.", ""]
+        lines += [f"- `{name}`: {len(read_rows(r))} rows" for name, r in tables(result.package).items()]
+    else:
+        lines += [f"{str(result.required).capitalize()} release; changes since {result.tag}:", ""]
+        lines += [f"- `{c.table}`: {c.message}" if c.table else f"- {c.message}" for c in result.diff.changes()]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_entry` did."""
+
+    check: Check
+    changelog: Path
+    written: bool
+
+
+def write_entry(path: str | os.PathLike[str] = DEFAULT_PACKAGE, *, today: date | None = None) -> Written:
+    """Add the entry for the package's version to ``CHANGELOG.md``, unless it has one.
+
+    The entry goes above the newest one. Nothing is written when the version is
+    not bumped enough (see ``check().ok``). ``today`` defaults to the date in
+    ``SOURCE_DATE_EPOCH``, else today's (UTC) date.
+    """
+    result = check(path)
+    target = changelog_path(path)
+    if not result.ok:
+        return Written(result, target, False)
+    text = target.read_text(encoding="utf-8") if target.exists() else "# Changelog\n"
+    if has_entry(text, result.version):
+        return Written(result, target, False)
+    new = entry(result, today or (source_date_epoch() or datetime.now(UTC)).date())
+    at = text.find("\n## ")
+    text = text.rstrip("\n") + "\n\n" + new if at < 0 else text[: at + 1] + new + "\n" + text[at + 1 :]
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(tmp, target)
+    return Written(result, target, True)

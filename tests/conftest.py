@@ -53,7 +53,7 @@ def set_cell(descriptor: Path, table: str, key: str, field: str, value: str) -> 
     rows = read_rows(descriptor, table)
     column = rows[0].index(field)
     for number, row in enumerate(rows):
-        if number and row[0] == key:
+        if number and row and row[0] == key:
             row[column] = value
             write_rows(descriptor, table, rows)
             return number + 1

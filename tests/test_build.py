@@ -16,10 +16,11 @@ from click.testing import CliRunner
 from conftest import ROOT, copy_package, csv_path, set_cell
 from intergov import build as builder
 from intergov import schema as ts
-from intergov.build import BuildError, InvalidPackage, VersionExists, build, exact_decimal
+from intergov.build import BuildError, InvalidPackage, VersionExists, build
 from intergov.cli import main
 from intergov.fmt import canonical_text
 from intergov.load import sha256
+from intergov.schema import exact_decimal
 
 #: A fixed release time (SOURCE_DATE_EPOCH) for builds outside git: 2026-11-28T00:00:00Z.
 EPOCH = "1795824000"

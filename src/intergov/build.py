@@ -35,7 +35,6 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,6 @@ import pyarrow.parquet as pq
 from intergov import schema as ts
 from intergov.dictionary import readme
 from intergov.engine import Table
-from intergov.findings import ERROR, Finding, ordered
 from intergov.fmt import render_csv, sort_key
 from intergov.load import FILE_PROPERTIES, PARQUET, PARQUET_MEDIATYPE, PARQUET_SUFFIX, sha256
 from intergov.package import Package, display_path
@@ -56,7 +54,6 @@ from intergov.validate import Result, validate
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 SUMS = "SHA256SUMS"
 #: Rule id of a number that cannot be published exactly.
-INEXACT = "number-precision"
 #: Zip entry time when the release has no ``created`` (the earliest a zip can record).
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -103,13 +100,11 @@ def build(path: str | os.PathLike[str], dist: str | os.PathLike[str] = "dist", *
     """Validate the package at ``path``, then publish its release into ``dist``.
 
     Raises :class:`InvalidPackage` (blocking findings, including numbers that
-    cannot be exact in Parquet), :class:`VersionExists`, :class:`BuildError`
+    cannot be exact in Parquet: rule ``number-precision``), :class:`VersionExists`, :class:`BuildError`
     (a missing CHANGELOG entry or LICENSE), :class:`intergov.package.PackageError`
     (no package) and :class:`intergov.release.ReleaseError` (a version that is not semver).
     """
     result = validate(path, strict=strict)
-    if result.valid:
-        result.findings = ordered([*result.findings, *(f for t in result.tables.values() for f in inexact_numbers(t))])
     if not result.valid or result.package is None:
         raise InvalidPackage(result)
     package = result.package
@@ -166,60 +161,9 @@ def published_rows(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table.text.loc[order], table.typed.loc[order]
 
 
-def exact_decimal(cell: str, field: Mapping[str, Any]) -> Decimal:
-    """The exact value of a ``number`` cell, if it fits Parquet's ``decimal128(38, 9)``; else ``ValueError``.
-
-    >>> exact_decimal("1.70", {"name": "rate", "type": "number"})
-    Decimal('1.70')
-    >>> exact_decimal("0.0000000001", {"name": "rate", "type": "number"})
-    Traceback (most recent call last):
-    ValueError: 10 decimal places; at most 9 are kept
-    """
-    text = cell.replace(field["groupChar"], "") if field.get("groupChar") else cell
-    text = text.replace(field.get("decimalChar", "."), ".")
-    try:
-        value = Decimal(text)
-    except InvalidOperation as e:
-        raise ValueError("not a number") from e
-    if not value.is_finite():
-        raise ValueError("not a finite number")
-    _, digits, exponent = value.as_tuple()
-    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
-        digits, exponent = digits[:-1], exponent + 1
-    places = max(0, -exponent)
-    whole = max(0, len(digits) + exponent)
-    if places > ts.DECIMAL_SCALE:
-        raise ValueError(f"{places} decimal places; at most {ts.DECIMAL_SCALE} are kept")
-    if whole > ts.DECIMAL_PRECISION - ts.DECIMAL_SCALE:
-        raise ValueError(f"{whole} digits before the point; at most {ts.DECIMAL_PRECISION - ts.DECIMAL_SCALE} fit")
-    return value
-
-
-def inexact_numbers(table: Table) -> list[Finding]:
-    """A finding for each ``number`` cell that Parquet's ``decimal128(38, 9)`` cannot hold exactly."""
-    missing = ts.missing_values(table.resource.schema)
-    found = []
-    for field in ts.fields(table.resource.schema):
-        if field.get("type") != "number":
-            continue
-        for line, cell in table.text[field["name"]].items():
-            if cell in missing:
-                continue
-            try:
-                exact_decimal(cell, field)
-            except ValueError as e:
-                message = (
-                    f"cannot be published exactly ({e}): Parquet numbers are exact decimals and are never "
-                    f"rounded; write the value with at most {ts.DECIMAL_SCALE} decimal places"
-                )
-                column = table.column(field["name"])
-                found.append(Finding(table.path, int(line), column, field["name"], cell, INEXACT, ERROR, message))
-    return found
-
-
 def _decimals(text: pd.Series, field: Mapping[str, Any], missing: tuple[str, ...]) -> pa.Array:
-    """A ``number`` column as exact decimals (checked by :func:`inexact_numbers` first)."""
-    values = [None if cell in missing else exact_decimal(cell, field) for cell in text]
+    """A ``number`` column as exact decimals (validation has checked that each is exact: rule ``number-precision``)."""
+    values = [None if cell in missing else ts.exact_decimal(cell, field) for cell in text]
     return pa.array(values, type=ts.arrow_type(field))
 
 

@@ -1,14 +1,56 @@
-"""Canonical CSV form: UTF-8 without BOM, LF line endings, minimal quoting.
+"""Canonical CSV form, and rewriting files into it without losing a byte of data.
+
+A table is canonical when it is UTF-8 without BOM, with LF line endings and
+minimal quoting, its rows sorted by primary key, and no stray whitespace around
+a value where the field allows (see :func:`strip_cell`). Each table has exactly
+one canonical form, so a diff between two versions shows changed rows only.
+
+A file is never rewritten when it cannot be parsed with certainty (not UTF-8,
+binary, an unclosed quote, a malformed quote, ragged rows, a header that is
+not the schema's fields): :func:`format_table` says why and gives the line.
+The new text is parsed back and compared with the rows it was made from before
+anything is written, and files are replaced atomically (:func:`write_atomic`).
 
 >>> render_csv([["id", "note"], ["a", "two\\nlines"], ["b", "plain"]])
 'id,note\\na,"two\\nlines"\\nb,plain\\n'
+>>> schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "name"}], "primaryKey": ["id"]}
+>>> canonical_text("id,name\\r\\n10, Ten\\r\\n9,Nine\\r\\n", schema)
+'id,name\\n9,Nine\\n10,Ten\\n'
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from intergov import schema as ts
+from intergov.engine.text import BOM, decode
+from intergov.findings import ERROR, Finding
+from intergov.package import Package, Resource
+
+_BREAK = re.compile(r"\r\n|\r")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+class Unparseable(Exception):
+    """A file that cannot be parsed with certainty; ``finding`` says where and why."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+class ChangedMeanwhile(Exception):
+    """The file changed on disk between reading and rewriting it; nothing was written."""
 
 
 def render_csv(rows: Iterable[Sequence[str]]) -> str:
@@ -17,3 +59,230 @@ def render_csv(rows: Iterable[Sequence[str]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def strip_cell(value: str, field: Mapping[str, Any], missing: Sequence[str] = ts.DEFAULT_MISSING_VALUES) -> str:
+    """``value`` without surrounding whitespace (and with LF line breaks), where the field allows.
+
+    The field does not allow it when the whitespace is part of a valid value:
+    a missing value such as ``" "``, or a value that matches the field's
+    ``pattern`` or ``enum`` only with it.
+
+    >>> strip_cell(" Baku\\u00a0", {"name": "city"})
+    'Baku'
+    >>> strip_cell(" ", {"name": "x"}, missing=("", " "))
+    ' '
+    """
+    value = _BREAK.sub("\n", value)
+    stripped = value.strip()
+    if stripped == value or value in missing:
+        return value
+    constraints = ts.constraints(field)
+    pattern = constraints.get("pattern")
+    if pattern and _matches(pattern, value) and not _matches(pattern, stripped):
+        return value
+    enum = constraints.get("enum")
+    if enum and value in enum and stripped not in enum:
+        return value
+    return stripped
+
+
+def _matches(pattern: str, value: str) -> bool:
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return False
+
+
+def sort_key(schema: Mapping[str, Any], names: Sequence[str]):
+    """A key function ordering records by primary key (numbers as numbers), then by whole record."""
+    by_name = {f["name"]: f for f in ts.fields(schema)}
+    positions = [(names.index(k), by_name[k].get("type", "string")) for k in ts.primary_key(schema) if k in names]
+
+    def key(record: Sequence[str]) -> tuple:
+        parts = []
+        for position, kind in positions:
+            value = record[position]
+            if kind in ("integer", "number", "year") and _NUMBER.fullmatch(value):
+                parts.append((0, float(value), value))
+            else:
+                parts.append((1, 0.0, value))
+        return (tuple(parts), tuple(record))
+
+    return key
+
+
+def canonical_rows(text: str, schema: Mapping[str, Any], path: str = "") -> list[list[str]]:
+    """The records of ``text`` in canonical order and form (header first).
+
+    Raises :class:`Unparseable` for a malformed quote, a header that is not the
+    schema's fields, or a record with too many or too few cells.
+    """
+    names = ts.field_names(schema)
+    records, lines = _records(text, path)
+    if not records:
+        raise Unparseable(Finding(path, 1, None, None, None, "empty-file", ERROR, "the file has no header row"))
+    header = [cell.strip() for cell in records[0]]
+    if header != names:
+        raise Unparseable(_header_problem(header, names, path))
+    by_name = {f["name"]: f for f in ts.fields(schema)}
+    missing = ts.missing_values(schema)
+    rows = []
+    for record, line in zip(records[1:], lines[1:], strict=True):
+        if not record:
+            continue  # a blank line holds no data
+        if len(record) != len(names):
+            rule = "extra-cell" if len(record) > len(names) else "missing-cell"
+            message = f"{len(record)} cells where the header has {len(names)}; fix the row, then format"
+            raise Unparseable(Finding(path, line, None, None, None, rule, ERROR, message))
+        rows.append([strip_cell(cell, by_name[name], missing) for cell, name in zip(record, names, strict=True)])
+    rows.sort(key=sort_key(schema, names))
+    return [header, *rows]
+
+
+def canonical_text(text: str, schema: Mapping[str, Any], path: str = "") -> str:
+    """``text`` in canonical form, checked to hold the same records (raises :class:`Unparseable`)."""
+    rows = canonical_rows(text, schema, path)
+    result = render_csv(rows)
+    again, _ = _records(result, path)
+    if again != rows:  # never expected: the csv module reads back what it writes
+        message = "the canonical form would not read back as the same records; the file is left alone"
+        raise Unparseable(Finding(path, None, None, None, None, "format-failed", ERROR, message))
+    return result
+
+
+def _records(text: str, path: str) -> tuple[list[list[str]], list[int]]:
+    """Records of ``text`` with the physical line each starts on, read strictly."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records, lines = [], []
+    start = 1
+    try:
+        for record in reader:
+            records.append(record)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as e:
+        message = f"a quote is misplaced ({e}); quote the whole cell and double quotes inside it"
+        raise Unparseable(
+            Finding(path, reader.line_num or 1, None, None, None, "malformed-quote", ERROR, message)
+        ) from e
+    return records, lines
+
+
+def _header_problem(header: list[str], names: list[str], path: str) -> Finding:
+    for column, (found, expected) in enumerate(zip(header, names, strict=False), start=1):
+        if found != expected:
+            message = f"the header says {found!r} where the schema expects {expected!r}; fix the header, then format"
+            return Finding(path, 1, column, expected, found, "incorrect-label", ERROR, message)
+    rule = "extra-label" if len(header) > len(names) else "missing-label"
+    message = f"the header has {len(header)} columns and the schema {len(names)} fields; fix the header, then format"
+    return Finding(path, 1, None, None, None, rule, ERROR, message)
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A table's file and its canonical form (``None`` when it cannot be parsed: see ``problem``)."""
+
+    path: str
+    file: Path
+    original: bytes = field(repr=False)
+    canonical: bytes | None = field(repr=False)
+    reasons: tuple[str, ...] = ()
+    problem: Finding | None = None
+
+    @property
+    def canonical_already(self) -> bool:
+        """Whether the file is byte for byte in canonical form."""
+        return self.canonical == self.original
+
+    @property
+    def changes(self) -> bool:
+        """Whether formatting would rewrite the file."""
+        return self.canonical is not None and self.canonical != self.original
+
+
+def format_table(resource: Resource) -> Formatted:
+    """Read ``resource``'s file and work out its canonical form; never writes."""
+    path = resource.display
+    data = resource.file.read_bytes()
+    dialect = resource.descriptor.get("dialect")
+    if dialect:
+        message = "the resource declares a CSV dialect; intergov fmt only writes plain comma-separated CSV"
+        problem = Finding(path, None, None, None, None, "format-dialect", ERROR, message)
+        return Formatted(path, resource.file, data, None, problem=problem)
+    text, found = decode(data, path)
+    if text is None:
+        problem = next(f for f in found if f.severity == ERROR)
+        return Formatted(path, resource.file, data, None, problem=problem)
+    try:
+        canonical = canonical_text(text, resource.schema, path)
+    except Unparseable as e:
+        return Formatted(path, resource.file, data, None, problem=e.finding)
+    encoded = canonical.encode("utf-8")
+    reasons = _reasons(data, text, canonical, resource.schema) if encoded != data else ()
+    return Formatted(path, resource.file, data, encoded, reasons)
+
+
+def _reasons(data: bytes, text: str, canonical: str, schema: Mapping[str, Any]) -> tuple[str, ...]:
+    reasons = []
+    if data.startswith(BOM.encode("utf-8")):
+        reasons.append("byte-order mark")
+    if "\r" in text:
+        reasons.append("CR or CRLF line endings")
+    records, _ = _records(text, "")
+    if any(not r for r in records[1:]):
+        reasons.append("blank lines")
+    names = ts.field_names(schema)
+    rows = [r for r in records[1:] if r]
+    by_name = {f["name"]: f for f in ts.fields(schema)}
+    missing = ts.missing_values(schema)
+    stripped = [[strip_cell(c, by_name[n], missing) for c, n in zip(r, names, strict=True)] for r in rows]
+    if stripped != [[_BREAK.sub("\n", c) for c in r] for r in rows] or [c.strip() for c in records[0]] != records[0]:
+        reasons.append("whitespace around values")
+    if stripped != sorted(stripped, key=sort_key(schema, names)):
+        reasons.append(f"rows not sorted by primary key ({', '.join(ts.primary_key(schema))})")
+    normalized = _BREAK.sub("\n", text)
+    if not normalized.endswith("\n"):
+        reasons.append("no line break at the end")
+        normalized += "\n"
+    if render_csv([[_BREAK.sub("\n", c) for c in r] for r in records]) != normalized:
+        reasons.append("quoting")
+    return tuple(reasons)
+
+
+def format_package(package: Package) -> list[Formatted]:
+    """The canonical form of every table of ``package``, in descriptor order; never writes."""
+    return [format_table(resource) for resource in package.resources]
+
+
+def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> None:
+    """Replace the file at ``path`` with ``data`` in one step: a reader sees the old file or the new.
+
+    The data goes to a temporary file beside the target, is flushed to disk and
+    renamed over it, keeping the target's permissions. With ``expected``, the
+    file must still hold those bytes just before the rename, or
+    :class:`ChangedMeanwhile` is raised and nothing is written.
+    """
+    target = Path(path).resolve()
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
+        if expected is not None and target.read_bytes() != expected:
+            raise ChangedMeanwhile(f"{path} changed while it was being formatted; run intergov fmt again")
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def apply(formatted: Formatted) -> bool:
+    """Rewrite the file into its canonical form when it changes; return whether it was rewritten."""
+    if not formatted.changes or formatted.canonical is None:
+        return False
+    write_atomic(formatted.file, formatted.canonical, expected=formatted.original)
+    return True

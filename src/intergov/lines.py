@@ -16,9 +16,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+
+#: A line break as the CSV reader splits lines (``newline=""``): CRLF, LF or a lone CR.
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _reader(text: str):
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)  # one cell may be the whole file; never refuse to count it
     return csv.reader(io.StringIO(text, newline=""), strict=False)
 
 
@@ -53,31 +59,36 @@ def unclosed_quote_line(text: str) -> int | None:
     An unbalanced quote makes the parser swallow every following line into one
     cell; this finds where that cell began, so the finding points there.
     """
-    if text.count('"') % 2 == 0:
+    if '"' not in text:
         return None
     starts = record_lines(text)
     if not starts:
         return None
+    # Only the last record can hold a quote that never closes: the reader swallows the rest into it.
     line = starts[-1]
     state = "start"
     opened = None
+    previous = ""
     for char in text[_offset_of_line(text, line) :]:
-        if char == "\n":
+        if char == "\r" or (char == "\n" and previous != "\r"):
             line += 1
+        previous = char
         if state == "quoted":
             state = "quote" if char == '"' else "quoted"
         elif state == "quote":
-            state = "quoted" if char == '"' else ("start" if char in ",\n" else "unquoted")
+            state = "quoted" if char == '"' else ("start" if char in ",\r\n" else "unquoted")
         elif char == '"' and state == "start":
             state, opened = "quoted", line
         else:
-            state = "start" if char in ",\n" else "unquoted"
+            state = "start" if char in ",\r\n" else "unquoted"
     return opened if state == "quoted" else None
 
 
 def _offset_of_line(text: str, line: int) -> int:
-    """Character offset where the 1-based ``line`` starts."""
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.index("\n", offset) + 1
-    return offset
+    """Character offset where the 1-based ``line`` starts (line breaks as the reader counts them)."""
+    if line <= 1:
+        return 0
+    for number, match in enumerate(_BREAK.finditer(text), start=2):
+        if number == line:
+            return match.end()
+    return len(text)

@@ -6,7 +6,7 @@ the fix: the expected form with an example taken from the field's own schema.
 >>> cell_message("constraint-error", 'constraint "required" is "True"', "", {"name": "city"})
 ('constraint-required', 'this cell is required; fill it in')
 >>> odd_characters("AZE\\u200b")
-"it contains U+200B ZERO WIDTH SPACE, which you cannot see: retype the value"
+'it contains U+200B ZERO WIDTH SPACE, which you cannot see: retype the value'
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ _CONSTRAINT_RULES = {
 }
 
 
+#: Names of the control characters a cell may hold (``unicodedata`` has none for them).
+_CONTROL_NAMES = {"\n": "LINE FEED (a line break)", "\r": "CARRIAGE RETURN (a line break)", "\x0b": "LINE TABULATION"}
+
+
 def constraint_rule(name: str) -> str:
     """The rule id of a Table Schema constraint."""
     return _CONSTRAINT_RULES.get(name, f"constraint-{name.lower()}")
@@ -51,14 +55,14 @@ def odd_characters(value: str) -> str:
     """Describe invisible or non-ASCII letters in ``value`` (look-alikes), or ``""``.
 
     >>> odd_characters("\\u0410ZE")
-    "it contains U+0410 CYRILLIC CAPITAL LETTER A, which looks like a Latin letter: retype the value"
+    'it contains U+0410 CYRILLIC CAPITAL LETTER A, which looks like a Latin letter: retype the value'
     >>> odd_characters("AZE")
     ''
     """
     for char in value:
         if char.isascii() and (char.isprintable() or char in "\t"):
             continue
-        name = unicodedata.name(char, "UNNAMED CHARACTER")
+        name = unicodedata.name(char, _CONTROL_NAMES.get(char, "CONTROL CHARACTER"))
         code = f"U+{ord(char):04X} {name}"
         if unicodedata.category(char) in ("Cf", "Zs", "Cc", "Zl", "Zp") or char == "\u00ad":
             return f"it contains {code}, which you cannot see: retype the value"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,18 +108,19 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
         return None, [finding]
     if not isinstance(descriptor, dict):
         return None, [_finding(shown, 1, "descriptor-invalid", "the descriptor must be a JSON object")]
-    findings = _profile_findings(descriptor, text, shown)
+    lines = json_lines(text)
+    findings = _profile_findings(descriptor, text, shown, lines)
     root = descriptor_path.parent
     resources = []
     entries = descriptor.get("resources")
     if not isinstance(entries, list) or not entries:
         findings.append(
-            _finding(shown, _line_of(text, '"resources"'), "descriptor-invalid", "the package has no resources")
+            _finding(shown, lines.get(("resources",), 1), "descriptor-invalid", "the package has no resources")
         )
         entries = []
     names: set[str] = set()
     for index, entry in enumerate(entries):
-        resource, found = _resource(entry, index, root, text, shown)
+        resource, found = _resource(entry, index, root, shown, lines)
         findings.extend(found)
         if resource is None:
             continue
@@ -126,7 +128,7 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
             findings.append(
                 _finding(
                     shown,
-                    _line_of(text, f'"{resource.name}"'),
+                    lines.get(("resources", index, "name")),
                     "descriptor-invalid",
                     f"two resources are called {resource.name!r}; resource names must be unique",
                 )
@@ -165,14 +167,66 @@ def _parse_json(text: str, shown: str, rule: str) -> tuple[Any, Finding | None]:
         return None, _finding(shown, 1, rule, "not valid JSON: nested too deeply")
 
 
-def _line_of(text: str, needle: str, start: int = 0) -> int | None:
-    """The 1-based line of the first ``needle`` in ``text`` at or after ``start``."""
-    at = text.find(needle, start)
-    return None if at < 0 else text.count("\n", 0, at) + 1
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
 
 
-def _profile_findings(descriptor: dict, text: str, shown: str) -> list[Finding]:
-    """Check the descriptor against the Data Package profile (frictionless-py's)."""
+def json_lines(text: str) -> dict[tuple, int]:
+    """Map each JSON path (a tuple of keys and indexes) in ``text`` to its 1-based line.
+
+    A member is located at its key, an array item at its first character. The
+    text must be valid JSON; an empty map is returned for anything else.
+
+    >>> json_lines('{\\n  "a": [\\n    1,\\n    {"b": 2}\\n  ]\\n}')[("a", 1, "b")]
+    4
+    """
+    offsets: dict[tuple, int] = {}
+
+    def skip(at: int) -> int:
+        return _WHITESPACE.match(text, at).end()
+
+    def value(at: int, path: tuple) -> int:
+        at = skip(at)
+        offsets.setdefault(path, at)
+        char = text[at]
+        if char in "{[":
+            close = "}" if char == "{" else "]"
+            at = skip(at + 1)
+            index = 0
+            while text[at] != close:
+                if char == "{":
+                    key, end = json.decoder.scanstring(text, at + 1)
+                    offsets[(*path, key)] = at
+                    at = value(skip(end) + 1, (*path, key))
+                else:
+                    at = value(at, (*path, index))
+                index += 1
+                at = skip(at)
+                if text[at] == ",":
+                    at = skip(at + 1)
+            return at + 1
+        if char == '"':
+            return json.decoder.scanstring(text, at + 1)[1]
+        return _SCALAR.match(text, at).end()
+
+    try:
+        value(0, ())
+    except (IndexError, AttributeError, ValueError, RecursionError):
+        return {}
+    starts = [m.end() for m in re.finditer("\n", text)]
+    return {path: bisect_right(starts, at) + 1 for path, at in offsets.items()}
+
+
+#: frictionless notes that intergov reports itself, naming the duplicate and its line.
+_SAID_BETTER = {"names of the resources are not unique", "names of the fields are not unique"}
+
+
+def _profile_findings(descriptor: dict, text: str, shown: str, lines: dict[tuple, int]) -> list[Finding]:
+    """Check the descriptor against the Data Package profile (frictionless-py's).
+
+    Unsafe resource paths are left to :func:`_resource`, which says which
+    resource and why.
+    """
     from frictionless import FrictionlessException
     from frictionless import Package as FrictionlessPackage
 
@@ -183,16 +237,42 @@ def _profile_findings(descriptor: dict, text: str, shown: str) -> list[Finding]:
         errors = [e.error]
     except Exception as e:  # frictionless raises bare errors on some malformed descriptors
         return [_finding(shown, 1, "descriptor-invalid", f"not a valid Data Package: {e}")]
+    refused = _refused_paths(descriptor)
     for error in errors:
-        key = _property_in(error.note)
-        line = _line_of(text, f'"{key}"') if key else None
+        unsafe = re.match(r'path "(.*)" is not safe', error.note or "")
+        if (unsafe and unsafe.group(1) in refused) or error.note in _SAID_BETTER:
+            continue
+        line = _note_line(error.note, descriptor, lines)
         found.append(_finding(shown, line, "descriptor-invalid", f"not a valid Data Package: {error.note}"))
     return found
 
 
-def _property_in(note: str) -> str | None:
-    match = re.search(r"at property '([^']+)'", note or "")
-    return match.group(1).split("/")[-1] if match else None
+def _refused_paths(descriptor: dict) -> set[str]:
+    """The resource and schema paths that :func:`_resource` refuses as unsafe."""
+    entries = descriptor.get("resources")
+    paths = set()
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict):
+            paths.update(p for p in (entry.get("path"), entry.get("schema")) if isinstance(p, str) and _unsafe(p))
+    return paths
+
+
+def _note_line(note: str, document: Any, lines: dict[tuple, int]) -> int | None:
+    """The line a frictionless profile note is about: the property it names, holding the value it quotes."""
+    key = _property_in(note)
+    if key is None:
+        return None
+    candidates = [path for path in lines if path and path[-1] == key]
+    for path in candidates:
+        if (note or "").startswith(repr(_at(document, path))):
+            return lines[path]
+    return lines[candidates[0]] if candidates else None
+
+
+def _at(document: Any, path: tuple) -> Any:
+    for part in path:
+        document = document[part]
+    return document
 
 
 def _unsafe(path: str) -> str | None:
@@ -213,18 +293,26 @@ def _inside(path: Path, folders: list[Path]) -> bool:
     return any(real == f or f in real.parents for f in folders)
 
 
-def _resource(entry: Any, index: int, root: Path, text: str, shown: str) -> tuple[Resource | None, list[Finding]]:
+def _property_in(note: str) -> str | None:
+    match = re.search(r"at property '([^']+)'", note or "")
+    return match.group(1).split("/")[-1] if match else None
+
+
+def _resource(
+    entry: Any, index: int, root: Path, shown: str, lines: dict[tuple, int]
+) -> tuple[Resource | None, list[Finding]]:
+    here = ("resources", index)
+    line = lines.get(here)
     if not isinstance(entry, dict):
-        return None, [_finding(shown, None, "descriptor-invalid", f"resource {index + 1} is not an object")]
+        return None, [_finding(shown, line, "descriptor-invalid", f"resource {index + 1} is not an object")]
     name = entry.get("name")
     if not isinstance(name, str) or not name:
-        return None, [_finding(shown, None, "descriptor-invalid", f"resource {index + 1} has no name")]
-    at = text.find(f'"{name}"')
-    line = _line_of(text, f'"{name}"')
+        return None, [_finding(shown, line, "descriptor-invalid", f"resource {index + 1} has no name")]
     path = entry.get("path")
+    path_line = lines.get((*here, "path"), line)
     if not isinstance(path, str):
-        return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} needs one path to a CSV file")]
-    path_line = _line_of(text, json.dumps(path), max(at, 0)) or line
+        message = f"resource {name!r} needs one path to a CSV file"
+        return None, [_finding(shown, path_line, "descriptor-invalid", message)]
     why = _unsafe(path)
     if why:
         message = f"resource {name!r}: refused {why}; a resource path must stay inside the package folder"
@@ -235,19 +323,20 @@ def _resource(entry: Any, index: int, root: Path, text: str, shown: str) -> tupl
         return None, [_finding(shown, path_line, "unsafe-path", message, path)]
     if not file.is_file():
         return None, [_finding(shown, path_line, "missing-file", f"resource {name!r}: no file at {path}", path)]
-    schema, found = _schema(entry.get("schema"), name, root, text, shown, at)
+    schema, found = _schema(entry.get("schema"), name, root, shown, lines, (*here, "schema"))
     if schema is None:
         return None, found
     return Resource(name, path, file, schema, entry), found
 
 
 def _schema(
-    ref: Any, name: str, root: Path, text: str, shown: str, at: int
+    ref: Any, name: str, root: Path, shown: str, lines: dict[tuple, int], here: tuple
 ) -> tuple[Mapping[str, Any] | None, list[Finding]]:
     """Resolve and check a resource's Table Schema (a path or an inline object)."""
-    line = _line_of(text, '"schema"', max(at, 0))
+    line = lines.get(here, lines.get(here[:-1]))
     if isinstance(ref, dict):
-        schema, schema_shown, schema_text = ref, shown, text
+        schema, schema_shown = ref, shown
+        schema_lines = {path[len(here) :]: n for path, n in lines.items() if path[: len(here)] == here}
     elif isinstance(ref, str):
         why = _unsafe(ref)
         if why:
@@ -266,18 +355,24 @@ def _schema(
         schema, finding = _parse_json(schema_text, schema_shown, "schema-json")
         if finding:
             return None, [finding]
+        schema_lines = json_lines(schema_text)
     else:
         return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")]
-    found = schema_findings(schema, schema_text, schema_shown)
+    found = schema_findings(schema, "", schema_shown, lines=schema_lines)
     return (None if found else schema), found
 
 
-def schema_findings(schema: Any, text: str, shown: str) -> list[Finding]:
-    """Check a Table Schema against the profile, and that its keys name its own fields."""
+def schema_findings(schema: Any, text: str, shown: str, *, lines: dict[tuple, int] | None = None) -> list[Finding]:
+    """Check a Table Schema against the profile, and that its keys name its own fields.
+
+    ``text`` is the schema's JSON text, to give each finding its line (or pass
+    ``lines``, as made by :func:`json_lines`).
+    """
     from frictionless import FrictionlessException, Schema
 
+    lines = json_lines(text) if lines is None else lines
     if not isinstance(schema, dict):
-        return [_finding(shown, 1, "schema-invalid", "a Table Schema must be a JSON object")]
+        return [_finding(shown, lines.get((), 1), "schema-invalid", "a Table Schema must be a JSON object")]
     try:
         errors = [e.note for e in Schema.metadata_validate(schema)]
     except FrictionlessException as e:
@@ -285,19 +380,19 @@ def schema_findings(schema: Any, text: str, shown: str) -> list[Finding]:
     except Exception as e:  # frictionless raises bare errors on some malformed schemas
         errors = [str(e)]
     found = [
-        _finding(
-            shown,
-            _line_of(text, f'"{_property_in(note)}"') if _property_in(note) else None,
-            "schema-invalid",
-            f"not a valid Table Schema: {note}",
-        )
+        _finding(shown, _note_line(note, schema, lines), "schema-invalid", f"not a valid Table Schema: {note}")
         for note in errors
+        if note not in _SAID_BETTER
     ]
     if found:
         return found
     names = [f.get("name") for f in schema.get("fields", [])]
-    for name in {n for n in names if names.count(n) > 1}:
-        found.append(_finding(shown, _line_of(text, f'"{name}"'), "schema-invalid", f"field {name!r} is defined twice"))
+    seen = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            line = lines.get(("fields", index, "name"), lines.get(("fields", index)))
+            found.append(_finding(shown, line, "schema-invalid", f"field {name!r} is defined twice"))
+        seen.add(name)
     return found
 
 

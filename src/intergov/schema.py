@@ -15,8 +15,8 @@ This module derives from it, and nothing else retypes it:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
@@ -42,12 +42,6 @@ _PANDAS_DTYPES = {
     "year": "Int64",
 }
 
-_TRUE_VALUES = ("true", "True", "TRUE", "1")
-_FALSE_VALUES = ("false", "False", "FALSE", "0")
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:NaN|INF)")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_YEAR = re.compile(r"[0-9]{4}")
 
 
 def fields(schema: TableSchema) -> list[Field]:
@@ -154,44 +148,19 @@ def arrow_schema(schema: TableSchema, *, name: str = "", title: str = "") -> pa.
 def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] = DEFAULT_MISSING_VALUES) -> pd.Series:
     """Cast a column of text cells to the field's type; cells that do not parse become null.
 
+    The parse is the Table Schema layer's own (:func:`intergov.engine.fast_types.cast`),
+    so a typed value is exactly what frictionless-py reads from the cell.
+
     >>> cast_column(pd.Series(["19", "", "x"]), {"name": "n", "type": "integer"}).tolist()
     [19, <NA>, <NA>]
     """
-    text = text.astype("string")
-    text = text.mask(text.isin(missing))
-    kind = field.get("type", "string")
-    if kind == "integer":
-        ok = text.str.fullmatch(_INTEGER.pattern).fillna(False).astype(bool)
-        return pd.to_numeric(text.where(ok), errors="coerce").astype("Int64")
-    if kind == "year":
-        ok = text.str.fullmatch(_YEAR.pattern).fillna(False).astype(bool)
-        return pd.to_numeric(text.where(ok), errors="coerce").astype("Int64")
-    if kind == "number":
-        cleaned = text
-        group = field.get("groupChar")
-        if group:
-            cleaned = cleaned.str.replace(group, "", regex=False)
-        decimal = field.get("decimalChar", ".")
-        if decimal != ".":
-            cleaned = cleaned.str.replace(decimal, ".", regex=False)
-        ok = cleaned.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool)
-        cleaned = cleaned.where(ok).str.replace("INF", "inf", regex=False)
-        return pd.to_numeric(cleaned, errors="coerce").astype("Float64")
-    if kind == "boolean":
-        true_values = field.get("trueValues", _TRUE_VALUES)
-        false_values = field.get("falseValues", _FALSE_VALUES)
-        result = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        result[text.isin(true_values).fillna(False).astype(bool)] = True
-        result[text.isin(false_values).fillna(False).astype(bool)] = False
-        return result
-    if kind == "date":
-        ok = text.str.fullmatch(_DATE.pattern).fillna(False).astype(bool)
-        parsed = pd.to_datetime(text.where(ok), format="%Y-%m-%d", errors="coerce")
-        return parsed.astype("datetime64[s]")
-    if kind == "datetime":
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-        return parsed.astype("datetime64[us, UTC]")
-    return text
+    import numpy as np
+
+    from intergov.engine.fast_types import cast, missing_values, series
+
+    values = pa.array(text.astype("string").array, pa.large_string())
+    column = cast(values, field, missing_values(field, missing), check=False)
+    return series(column, np.ones(len(text), bool), text.index)
 
 
 def cast_frame(text: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
@@ -264,3 +233,32 @@ def _pandera_checks(field: Field) -> list:
         if "exclusiveMaximum" in c:
             checks.append(pa_pd.Check.lt(c["exclusiveMaximum"]))
     return checks
+
+
+def exact_decimal(cell: str, field: Mapping[str, Any]) -> Decimal:
+    """The exact value of a ``number`` cell, if it fits Parquet's ``decimal128(38, 9)``; else ``ValueError``.
+
+    >>> exact_decimal("1.70", {"name": "rate", "type": "number"})
+    Decimal('1.70')
+    >>> exact_decimal("0.0000000001", {"name": "rate", "type": "number"})
+    Traceback (most recent call last):
+    ValueError: 10 decimal places; at most 9 are kept
+    """
+    text = cell.replace(field["groupChar"], "") if field.get("groupChar") else cell
+    text = text.replace(field.get("decimalChar", "."), ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as e:
+        raise ValueError("not a number") from e
+    if not value.is_finite():
+        raise ValueError("not a finite number")
+    _, digits, exponent = value.as_tuple()
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    places = max(0, -exponent)
+    whole = max(0, len(digits) + exponent)
+    if places > DECIMAL_SCALE:
+        raise ValueError(f"{places} decimal places; at most {DECIMAL_SCALE} are kept")
+    if whole > DECIMAL_PRECISION - DECIMAL_SCALE:
+        raise ValueError(f"{whole} digits before the point; at most {DECIMAL_PRECISION - DECIMAL_SCALE} fit")
+    return value

@@ -43,7 +43,7 @@ class Result:
         return self.exit_code == 0
 
 
-def validate(path: str | os.PathLike[str], *, engine: str = "frictionless", strict: bool = False) -> Result:
+def validate(path: str | os.PathLike[str], *, engine: str = engines.ENGINES[0], strict: bool = False) -> Result:
     """Validate the package at ``path`` through every layer; collect all findings.
 
     Raises :class:`intergov.package.PackageError` when there is no package at ``path``.

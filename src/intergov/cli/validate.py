@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
+from intergov.engine import ENGINES
 
 DEFAULT_PACKAGE = "datapackage/datapackage.json"
 
@@ -49,10 +50,10 @@ def report_options(command):
 @click.argument("path", default=DEFAULT_PACKAGE, type=click.Path(dir_okay=True))
 @click.option(
     "--engine",
-    default="frictionless",
+    default=ENGINES[0],
     show_default=True,
-    type=click.Choice(["frictionless"]),
-    help="Table Schema engine.",
+    type=click.Choice(ENGINES),
+    help="Table Schema engine: fast (pyarrow) or frictionless (the reference, slower).",
 )
 @report_options
 def validate(path, engine, fmt, strict, select, ignore, max_findings):
@@ -70,6 +71,15 @@ def validate(path, engine, fmt, strict, select, ignore, max_findings):
     except PackageError as e:
         raise UsageProblem(str(e)) from e
     result.findings = model.select(result.findings, select=select, ignore=ignore)
-    output = render(result, fmt, max_findings=max_findings, colour=click.get_text_stream("stdout").isatty())
+    if fmt == "github":  # the full list goes to the job summary, when there is one
+        from intergov.report.github import write_step_summary
+
+        try:
+            write_step_summary(result)
+        except OSError as e:
+            raise UsageProblem(f"cannot write the job summary $GITHUB_STEP_SUMMARY: {e}") from e
+    import sys  # click.get_text_stream is deprecated (Click 8.5): a warning, an error under pytest
+
+    output = render(result, fmt, max_findings=max_findings, colour=sys.stdout.isatty())
     click.echo(output, nl=False)
     raise SystemExit(result.exit_code)

@@ -46,6 +46,7 @@ def run(package: Package) -> EngineResult:
     readable = [r for r in package.resources if r.name in texts]
     errors = _frictionless_errors(readable, texts, package.descriptor.get("$schema"))
     result.findings.extend(_package_findings(package, errors[""]))
+    result.findings.extend(_undeclared_references(package, readable))
     for resource in readable:
         text = texts[resource.name]
         starts = record_lines(text)
@@ -54,16 +55,22 @@ def run(package: Package) -> EngineResult:
         frame = _text_frame(text, resource.schema, starts)
         frame = frame.drop(index=[i for i in dropped if i in frame.index])
         typed = ts.cast_frame(frame, resource.schema)
+        cells = {(f.line, f.field) for f in findings if f.column is not None and f.rule != "foreign-key"}
+        for finding in _line_break_tails(resource, frame, cells):
+            findings.append(finding)
+            result.findings.append(finding)
+            masked.append((finding.line, finding.field))
         for line, name in masked:
             if line in typed.index and name in typed.columns:
                 typed.loc[line, name] = pd.NA
+        for finding in _unique_key_findings(resource, frame, typed):
+            result.findings.append(finding)
+            typed.loc[finding.line, finding.field.split(", ")] = pd.NA
         result.tables[resource.name] = Table(resource, frame, typed)
     return result
 
 
-def _frictionless_errors(
-    resources: list[Resource], texts: Mapping[str, str], profile: str | None
-) -> dict[str, list]:
+def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str], profile: str | None) -> dict[str, list]:
     """Run frictionless-py over the readable resources; errors per resource name.
 
     ``profile`` is the package's ``$schema``: it sets the Data Package version
@@ -89,6 +96,7 @@ def _frictionless_errors(
                 encoding="utf-8",
                 schema=Schema.from_descriptor(descriptor),
                 schema_profile=RESOURCE_PROFILES.get(profile),
+                dialect=_declared_dialect(),
             )
         )
     errors: dict[str, list] = {r.name: [] for r in resources}
@@ -105,6 +113,19 @@ def _frictionless_errors(
     for task in report.tasks:
         errors.setdefault(task.name, []).extend(task.errors)
     return errors
+
+
+def _declared_dialect():
+    """The CSV dialect of every resource: comma, double quote, header on line 1.
+
+    Left to itself, frictionless-py guesses the delimiter and the header row
+    from the first rows, so a stray first line (``# people``) would be taken
+    for a preamble and the file read as valid.
+    """
+    from frictionless import Dialect
+    from frictionless.formats import CsvControl
+
+    return Dialect(header_rows=[1], controls=[CsvControl(delimiter=",", quote_char='"', double_quote=True)])
 
 
 def _package_findings(package: Package, errors: list) -> list[Finding]:
@@ -158,7 +179,89 @@ def _findings(
             masked.extend((line, f) for f in fields)
         else:
             findings.append(_other_finding(kind, error, path, line, number, name, cell))
+    blank = {f.line for f in findings if f.rule == "blank-row"}  # a blank line is that, not an empty key
+    findings = [f for f in findings if f.line not in blank or f.rule == "blank-row"]
     return findings, masked, dropped
+
+
+def _line_break_tails(resource: Resource, text: pd.DataFrame, reported: set[tuple[int, str]]) -> list[Finding]:
+    """Cells that match a ``pattern`` only because ``$`` also matches before a final line break.
+
+    frictionless-py checks ``re.match("^pattern$")``, which accepts ``"aze-kaz-igc-19\\n"`` for
+    ``^[a-z0-9-]+$``; Table Schema means the whole value.
+    """
+    missing = ts.missing_values(resource.schema)
+    findings = []
+    for number, field in enumerate(ts.fields(resource.schema), start=1):
+        pattern, name = ts.constraints(field).get("pattern"), field["name"]
+        if not pattern or name not in text:
+            continue
+        cells = text[name].dropna()
+        for line, cell in cells[cells.str.endswith("\n")].items():
+            if (line, name) in reported or cell in missing or re.fullmatch(f"^(?:{pattern})$", cell):
+                continue
+            rule, message = cell_message("constraint-error", f'constraint "pattern" is "{pattern}"', cell, field)
+            findings.append(Finding(resource.display, line, number, name, cell, rule, ERROR, message))
+    return findings
+
+
+def _undeclared_references(package: Package, resources: list[Resource]) -> list[Finding]:
+    """Foreign keys to a resource the descriptor does not declare: they cannot be checked, so say so.
+
+    (A key to a declared resource that could not be read is skipped quietly:
+    that resource has its own finding.)
+    """
+    entries = package.descriptor.get("resources")
+    declared = {e.get("name") for e in entries if isinstance(e, dict)} if isinstance(entries, list) else set()
+    findings = []
+    for resource in resources:
+        for fields, target, remote in ts.foreign_keys(resource.schema):
+            if target and target not in declared:
+                message = (
+                    f"the foreign key ({', '.join(fields)}) refers to {target}.{', '.join(remote)}, but the package "
+                    f"has no resource called {target!r}, so these values are not checked; "
+                    "correct the schema or the resource name"
+                )
+                findings.append(
+                    Finding(resource.display, None, None, ", ".join(fields), None, "foreign-key", ERROR, message)
+                )
+    return findings
+
+
+def _unique_key_findings(resource: Resource, text: pd.DataFrame, typed: pd.DataFrame) -> list[Finding]:
+    """Duplicates of each ``uniqueKeys`` entry, which frictionless-py does not check.
+
+    Compared on typed values (``19`` and ``019`` are one session number); a
+    row with an empty or already reported key cell is not compared.
+    """
+    names = ts.field_names(resource.schema)
+    findings = []
+    for key in ts.unique_keys(resource.schema):
+        if not set(key) <= set(typed.columns):
+            continue
+        first: dict[tuple, int] = {}
+        for line, *values in typed[key].dropna().itertuples():
+            if tuple(values) not in first:
+                first[tuple(values)] = line
+                continue
+            shown = ", ".join(str(text.at[line, k]) for k in key)
+            message = (
+                f"({', '.join(key)}) must be unique and ({shown}) is already used; "
+                f"the first is on line {first[tuple(values)]}"
+            )
+            findings.append(
+                Finding(
+                    resource.display,
+                    line,
+                    names.index(key[0]) + 1,
+                    ", ".join(key),
+                    shown,
+                    "unique-error",
+                    ERROR,
+                    message,
+                )
+            )
+    return findings
 
 
 def _with_first_line(message: str, note: str, starts: list[int]) -> str:

@@ -1,27 +1,48 @@
 """Read a CSV file's bytes into text, reporting what would make parsing lie.
 
 Checked before any parser sees the file: bytes that are not UTF-8, a NUL byte
-(a binary file), a UTF-8 byte-order mark, and a quote that opens and never
-closes (which would swallow every later line into one cell).
+(a binary file), a UTF-8 byte-order mark, a header without rows, line endings
+other than LF, a quote that opens and never closes (which would swallow every
+later line into one cell), a quote that closes only lines later (which
+swallows the rows between), a cell that goes on after its closing quote, and a
+cell too long for any spreadsheet. Lines are the physical lines an editor
+shows; records are compared against them to find where a quote opened.
 
->>> from pathlib import Path
 >>> text, found = decode(b"id\\n1\\n", "a.csv")
 >>> text, found
 ('id\\n1\\n', [])
+>>> [f.rule for f in decode(b"id\\r\\n1\\n", "a.csv")[1]]
+['line-endings']
 """
 
 from __future__ import annotations
+
+import csv
+import io
+import re
+from itertools import chain
 
 from intergov.findings import ERROR, WARNING, Finding
 from intergov.lines import unclosed_quote_line
 
 BOM = "\ufeff"
 
+#: Longest cell accepted, in characters: the most a spreadsheet cell holds (Excel: 32,767).
+MAX_CELL_CHARS = 32_767
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+_NOT_LF = re.compile(r"\r\n?")
+_NOT_CRLF = re.compile(r"(?<!\r)\n|\r(?!\n)")
+_NOT_CR = re.compile(r"\r\n|(?<!\r)\n")
+_ENDING_NAMES = {"\n": "LF", "\r\n": "CRLF (Windows)", "\r": "CR (old Mac)"}
+
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
     """Decode ``data`` as UTF-8; return the text (``None`` when unusable) and findings.
 
-    A byte-order mark is reported and removed; the text is still checked.
+    A byte-order mark, a header without rows and line endings other than LF
+    are warnings: the text is still returned. Every other finding here makes the file
+    unusable: no parser should read it until it is fixed.
     """
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
@@ -45,7 +66,16 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
     if not text.strip():
         message = "the file is empty; it needs at least the header row"
         return None, [*findings, Finding(path, 1, None, None, None, "empty-file", ERROR, message)]
-    opened = unclosed_quote_line(text)
+    if not _BREAK.search(text.strip()):
+        message = "the file has a header but no rows; if rows were lost, restore them"
+        findings.append(Finding(path, 1, None, None, None, "no-rows", WARNING, message))
+    endings = line_endings(text, path)
+    if endings:
+        findings.append(endings)
+    try:
+        opened = unclosed_quote_line(text)
+    except csv.Error:  # a cell beyond the csv module's limit: reported as too large below
+        opened = None
     if opened is not None:
         message = (
             "a quote opens here and never closes, so every later line would be read as one cell; "
@@ -53,4 +83,151 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
         )
         findings.append(Finding(path, opened, None, None, None, "unclosed-quote", ERROR, message))
         return None, findings
+    problem = oversized_cell(text, path) or swallowing_quote(text, path)
+    if problem:
+        return None, [*findings, problem]
     return text, findings
+
+
+def line_of_offset(text: str, offset: int) -> int:
+    """The 1-based physical line of character ``offset`` (CRLF, CR and LF each end a line)."""
+    return len(_BREAK.findall(text, 0, offset)) + 1
+
+
+def line_endings(text: str, path: str) -> Finding | None:
+    """A warning when lines do not end with LF alone: CRLF, CR, or a mix.
+
+    >>> line_endings("a\\nb\\r\\nc\\n", "a.csv").line
+    2
+    """
+    first = _BREAK.search(text)
+    if first is None or "\r" not in text:
+        return None
+    kind = first.group()
+    other = {"\r\n": _NOT_CRLF, "\n": _NOT_LF, "\r": _NOT_CR}[kind].search(text)
+    fix = "save the file with LF line endings (intergov fmt does)"
+    if other is None:
+        message = f"the file has {_ENDING_NAMES[kind]} line endings; {fix}"
+        return Finding(path, 1, None, None, None, "line-endings", WARNING, message)
+    line = line_of_offset(text, other.start())
+    found = _ENDING_NAMES[_BREAK.match(text, other.start()).group()]
+    message = (
+        f"this line ends with {found} but line {line_of_offset(text, first.start())} with "
+        f"{_ENDING_NAMES[kind]}: mixed line endings; {fix}"
+    )
+    return Finding(path, line, None, None, None, "line-endings", WARNING, message)
+
+
+def _reader(text: str):
+    return csv.reader(io.StringIO(text, newline=""), strict=False)
+
+
+def oversized_cell(text: str, path: str) -> Finding | None:
+    """An error for the first cell longer than :data:`MAX_CELL_CHARS`, at its line and column.
+
+    Fast when no cell can be that long: a file shorter than the limit, or one
+    without quotes whose lines are all shorter.
+    """
+    if len(text) <= MAX_CELL_CHARS:
+        return None
+    if '"' not in text and max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
+        return None
+    try:
+        if max(map(len, chain.from_iterable(_reader(text))), default=0) <= MAX_CELL_CHARS:
+            return None
+    except csv.Error:
+        pass
+    reader = _reader(text)
+    start = 1
+    try:
+        for record in reader:
+            offset = 0
+            for number, cell in enumerate(record, start=1):
+                if len(cell) > MAX_CELL_CHARS:
+                    return _too_large(path, start + offset, number, f"{len(cell):,} characters")
+                offset += len(_BREAK.findall(cell))
+            start = reader.line_num + 1
+    except csv.Error:  # beyond the csv module's own field limit
+        return _too_large(path, start, None, "more characters than a CSV parser accepts")
+    return None
+
+
+def _too_large(path: str, line: int, column: int | None, size: str) -> Finding:
+    message = (
+        f"a cell of {size}; a cell holds at most {MAX_CELL_CHARS:,} (the most a spreadsheet cell holds): "
+        "is a quote or a line break missing, or was a file pasted into the cell? "
+        "The rest of this file is checked once it is fixed"
+    )
+    return Finding(path, line, column, None, None, "cell-too-large", ERROR, message)
+
+
+def swallowing_quote(text: str, path: str) -> Finding | None:
+    """An error when a quoted cell runs over lines that look like rows of their own, or is malformed.
+
+    A quote that opens by mistake and closes only at a later quote swallows the
+    rows between into one cell. Records are compared against physical lines:
+    a record spanning lines is suspect when its cell count differs from the
+    header's, or when a line inside its quoted cell holds as many cells as the
+    header. The finding points at the line where the quote opened.
+
+    A cell that goes on after its closing quote (``"a"b``) is read by lenient
+    parsers as ``ab``, silently: that is reported too (``malformed-quote``).
+
+    >>> swallowing_quote('id,a,b\\n1,"x,y\\n2,p,q\\n3,r,s"\\n', "a.csv").line
+    2
+    >>> swallowing_quote('id,a,b\\n1,"two\\nlines",q\\n', "a.csv") is None
+    True
+    """
+    if '"' not in text:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        header = next(reader, None)
+        if not header:
+            return None
+        width = len(header)
+        start = reader.line_num + 1
+        for record in reader:
+            end = reader.line_num
+            if end > start:
+                opened = _swallowed_at(record, width)
+                if opened is not None:
+                    line = start + opened
+                    message = (
+                        f"the quote that opens on this line closes only on line {end}, so lines {line}-{end} are "
+                        f"read as one record of {len(record)} cells (the header has {width}); "
+                        'close the quote on this line, or double a quote meant as text ("")'
+                    )
+                    return Finding(path, line, None, None, None, "unclosed-quote", ERROR, message)
+            start = end + 1
+    except csv.Error:
+        line = reader.line_num or start
+        if line > start:  # the quote opened lines earlier: it swallowed the lines between
+            lines = text.splitlines(keepends=True)
+            opened = start + (unclosed_quote_line("".join(lines[start - 1 : line - 1])) or 1) - 1
+            message = (
+                f"the quote that opens on this line closes only on line {line}, so lines {opened}-{line} are "
+                'read as one cell; close the quote on this line, or double a quote meant as text ("")'
+            )
+            return Finding(path, opened, None, None, None, "unclosed-quote", ERROR, message)
+        message = (
+            "a quoted cell goes on after its closing quote, so it cannot be read with certainty; "
+            'quote the whole cell and double each quote inside it ("")'
+        )
+        return Finding(path, line, None, None, None, "malformed-quote", ERROR, message)
+    return None
+
+
+def _swallowed_at(record: list[str], width: int) -> int | None:
+    """Lines from the record's start to the quoted cell that swallowed rows, or ``None``."""
+    offset = 0
+    ragged = len(record) != width
+    for cell in record:
+        breaks = len(_BREAK.findall(cell))
+        if breaks:
+            inner = _BREAK.split(cell)[1:-1]  # whole lines inside the cell
+            if ragged or any(len(next(_reader(line), [])) >= width > 1 for line in inner):
+                return offset
+        offset += breaks
+    return None

@@ -4,7 +4,7 @@ Nothing else in intergov prints findings. Every renderer takes the same
 :class:`~intergov.validate.Result` and returns text.
 
 >>> sorted(FORMATS)
-['json', 'text']
+['github', 'json', 'markdown', 'text']
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from importlib import import_module
 FORMATS = {
     "text": "intergov.report.text",
     "json": "intergov.report.json",
+    "markdown": "intergov.report.markdown",
+    "github": "intergov.report.github",
 }
 
 

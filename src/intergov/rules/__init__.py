@@ -59,9 +59,9 @@ def no_violations() -> pd.DataFrame:
 
 
 def _rules() -> list[Rule]:
-    from intergov.rules import agreements, conversions, dates, provenance, values
+    from intergov.rules import agreements, cells, conversions, dates, provenance, values
 
-    return [*dates.RULES, *values.RULES, *agreements.RULES, *conversions.RULES, *provenance.RULES]
+    return [*dates.RULES, *values.RULES, *agreements.RULES, *conversions.RULES, *provenance.RULES, *cells.RULES]
 
 
 RULES: list[Rule] = _rules()
@@ -79,8 +79,12 @@ STRUCTURE_RULES = {
     "binary-file": ERROR,
     "encoding-error": ERROR,
     "byte-order-mark": WARNING,
+    "line-endings": WARNING,
     "empty-file": ERROR,
     "unclosed-quote": ERROR,
+    "cell-too-large": ERROR,
+    "malformed-quote": ERROR,
+    "no-rows": WARNING,
     "frictionless-error": ERROR,
     "type-error": ERROR,
     "constraint-required": ERROR,
@@ -106,13 +110,13 @@ STRUCTURE_RULES = {
 def run(tables: Tables, reported: Iterable[Finding] = ()) -> list[Finding]:
     """Run every rule on every table it applies to; return the findings.
 
-    A record that the Table Schema layer already ``reported`` gets no semantic
+    A record that the Table Schema layer already ``reported`` an error on gets no semantic
     findings: its cells may be nulled, and a rule would only echo that
     (a rejected ``value_low`` is not a "missing value"). Fix those first.
     """
     skip: dict[str, set[int]] = {}
     for finding in reported:
-        if finding.line is not None:
+        if finding.line is not None and finding.severity == ERROR:
             skip.setdefault(finding.path, set()).add(finding.line)
     findings: list[Finding] = []
     for name, table in tables.items():

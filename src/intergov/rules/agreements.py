@@ -13,13 +13,18 @@ from intergov.findings import ERROR
 from intergov.rules import Rule, Table, Tables, no_violations, violations
 
 
-def _party_countries(tables: Tables) -> pd.Series:
-    """Set of party countries per agreement id."""
+def _party_countries(tables: Tables) -> dict[str, set[str]]:
+    """Set of party countries per agreement id.
+
+    Plain Python sets: pandas would store sets in a frame as arrow lists.
+    """
     parties = tables.get("agreement_parties")
     if parties is None:
-        return pd.Series(dtype=object)
-    frame = parties.typed[["agreement_id", "country_code"]].dropna()
-    return frame.groupby("agreement_id")["country_code"].agg(lambda codes: set(codes))
+        return {}
+    found: dict[str, set[str]] = {}
+    for agreement_id, code in parties.typed[["agreement_id", "country_code"]].dropna().itertuples(index=False):
+        found.setdefault(agreement_id, set()).add(code)
+    return found
 
 
 def check_party_count(table: Table, tables: Tables) -> pd.DataFrame:
@@ -44,17 +49,19 @@ def check_commission_parties(table: Table, tables: Tables) -> pd.DataFrame:
     """An agreement signed at a commission session binds that commission's countries."""
     if not {"commission_sessions", "commissions"} <= set(tables):
         return no_violations()
-    sessions = tables["commission_sessions"].typed.drop_duplicates("session_id").set_index("session_id")
-    commissions = tables["commissions"].typed.drop_duplicates("commission_id").set_index("commission_id")
-    members = commissions[["first_country_code", "second_country_code"]].apply(
-        lambda row: {c for c in row if pd.notna(c)}, axis=1
-    )
-    session_members = sessions["commission_id"].map(members)
+    commissions = tables["commissions"].typed[["commission_id", "first_country_code", "second_country_code"]]
+    members: dict[str, set[str]] = {}
+    for commission_id, first, second in commissions.dropna(subset=["commission_id"]).itertuples(index=False):
+        members.setdefault(commission_id, {c for c in (first, second) if pd.notna(c)})
+    sessions = tables["commission_sessions"].typed[["session_id", "commission_id"]].dropna()
+    session_members: dict[str, set[str]] = {}
+    for session_id, commission_id in sessions.itertuples(index=False):
+        session_members.setdefault(session_id, members.get(commission_id, set()))
     parties = _party_countries(tables)
     found = []
     for line, agreement_id, session_id in table.typed[["agreement_id", "session_id"]].dropna().itertuples():
         needed = session_members.get(session_id)
-        if not isinstance(needed, set):
+        if not needed:
             continue
         missing = needed - parties.get(agreement_id, set())
         if missing:

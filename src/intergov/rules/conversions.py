@@ -71,7 +71,8 @@ class OfficialRates:
         self._quotes: dict[str, set[str]] = defaultdict(set)
         for row in frame.sort_values("first").itertuples():
             key = (row.issuer_organisation_id, row.base_currency_code, row.quote_currency_code)
-            self._series[key].append((row.first, row.last, float(row.rate) / int(row.units), row.rate_id))
+            rate_id = "" if pd.isna(row.rate_id) else row.rate_id  # a rejected id still names a usable rate
+            self._series[key].append((row.first, row.last, float(row.rate) / int(row.units), rate_id))
             self._quotes[row.issuer_organisation_id].add(row.quote_currency_code)
         self._starts = {key: [entry[0] for entry in entries] for key, entries in self._series.items()}
 
@@ -99,7 +100,7 @@ class OfficialRates:
             target_prices = self.prices(issuer, target, on)
             for quote in sorted(set(source_prices) & set(target_prices)):
                 a, b = source_prices[quote], target_prices[quote]
-                used = " and ".join(r for r in (a.rate_id, b.rate_id) if r)
+                used = " and ".join(dict.fromkeys(r for r in (a.rate_id, b.rate_id) if r))
                 return amount * a.price / b.price, used
         return None
 
@@ -181,6 +182,8 @@ def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
             continue
         figure = figures.loc[row["figure_id"]]
         bound = column[row["converted_bound"]]
+        if pd.isna(figure["value_qualifier"]):
+            continue  # the figure's qualifier is already reported by the Table Schema layer
         if (row["converted_bound"] == "value") == (figure["value_qualifier"] == "range"):
             found.append(
                 (

@@ -36,6 +36,9 @@ HAPPENED = {
     "figures": "period_start",
 }
 
+#: Figure measures about what is still to come: their period may well follow the source.
+FORWARD_MEASURES = {"trade_target", "trade_forecast"}
+
 
 def bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """First and last day of each partial date; ``NaT`` where the text is no real date."""
@@ -90,13 +93,15 @@ def check_reported(table: Table, tables: Tables) -> pd.DataFrame:
     """What a source reports as having happened is not dated after the source's publication."""
     name = HAPPENED[table.resource.name]
     sources = tables.get("sources")
-    if sources is None:
+    if sources is None or sources.typed.empty:
         return no_violations()
     published = sources.typed.set_index("source_id")["published_on"]
     published = published[~published.index.duplicated()]
     on = table.typed["source_id"].map(published)
     first, _ = bounds(table.typed[name])
     bad = first.notna() & on.notna() & (first > on)
+    if "measure" in table.typed:  # a target or forecast is about a period still to come
+        bad &= ~table.typed["measure"].isin(list(FORWARD_MEASURES)).fillna(False).astype(bool)
     lines = table.typed.index[bad.to_numpy()]
     messages = [
         f"{name} {table.typed.at[line, name]} is after its source {table.typed.at[line, 'source_id']} "
@@ -107,21 +112,20 @@ def check_reported(table: Table, tables: Tables) -> pd.DataFrame:
 
 
 def check_session_order(table: Table, tables: Tables) -> pd.DataFrame:
-    """A commission's sessions are numbered in date order."""
+    """A commission's sessions are numbered in date order.
+
+    Each session is compared with the one numbered just before it, so one
+    misdated session is reported once, where the order breaks.
+    """
     frame = table.typed[["commission_id", "session_number", "held_on"]].copy()
     frame["first"], frame["last"] = bounds(frame["held_on"])
     frame = frame.dropna(subset=["commission_id", "session_number", "first"])
     found = []
     for _, sessions in frame.sort_values("session_number").groupby("commission_id", sort=False):
-        before = sessions["first"].cummax().shift(1)
-        before_line = (
-            pd.Series(sessions.index, index=sessions.index)
-            .where(sessions["first"] == sessions["first"].cummax())
-            .ffill()
-            .shift(1)
-        )
-        for line in sessions.index[(before > sessions["last"]).to_numpy()]:
-            earlier = int(before_line[line])
+        previous = pd.Series(sessions.index, index=sessions.index).shift(1)
+        out_of_order = (sessions["first"].shift(1) > sessions["last"]).to_numpy()
+        for line in sessions.index[out_of_order]:
+            earlier = int(previous[line])
             found.append(
                 (
                     line,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from intergov import schema as ts
 from intergov.findings import ERROR
 from intergov.rules import Rule, Table, Tables, no_violations, violations
 
@@ -147,7 +148,44 @@ def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
     )
 
 
+def check_number_precision(table: Table, tables: Tables) -> pd.DataFrame:
+    """Every number can be published exactly as a Parquet ``decimal128(38, 9)``."""
+    missing = ts.missing_values(table.resource.schema)
+    found = []
+    for field in ts.fields(table.resource.schema):
+        if field.get("type") != "number":
+            continue
+        cells = table.text[field["name"]]
+        for line, cell in cells[table.typed[field["name"]].notna()].items():
+            if cell in missing:
+                continue
+            try:
+                ts.exact_decimal(cell, field)
+            except ValueError as e:
+                found.append(
+                    (
+                        line,
+                        field["name"],
+                        (
+                            f"cannot be published exactly ({e}): Parquet numbers are exact decimals and are never "
+                            f"rounded; write the value with at most {ts.DECIMAL_SCALE} decimal places"
+                        ),
+                    )
+                )
+    if not found:
+        return no_violations()
+    lines, names, messages = zip(*found, strict=True)
+    return violations(lines, names, messages)
+
+
 RULES = [
+    Rule(
+        "number-precision",
+        ERROR,
+        None,
+        "Every number can be published exactly (at most 9 decimal places).",
+        check_number_precision,
+    ),
     Rule("value-range", ERROR, VALUED, "A range's lower bound is not above its upper bound.", check_range),
     Rule(
         "value-qualifier",

@@ -1,0 +1,178 @@
+"""Benchmark the Table Schema engines on synthetic packages; write BENCHMARKS.md.
+
+For each size, a synthetic package is written (``scripts/synth.py``) and each
+command below is run as a whole process, as a curator runs it: wall time and
+peak memory (the process's maximum resident set size) are measured from the
+outside.
+
+- ``pyarrow read``: a Python process that only reads the CSV files with pyarrow (the floor);
+- ``fast`` and ``frictionless``: load the package and run one engine (``intergov.engine.run``);
+- ``intergov validate``: the whole command with the fast engine, semantic rules included.
+
+Then the curator's loop: ``make validate`` on the real package.
+
+Example::
+
+    python scripts/bench.py                       # 10k, 100k and 1M rows (what `make bench` runs)
+    python scripts/bench.py --sizes 10000 --repeat 1 --out /tmp/bench.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+FLOOR = (
+    "import glob, sys, pyarrow.csv as c\n"
+    "for f in sorted(glob.glob(sys.argv[1] + '/*.csv')): c.read_csv(f)"
+)
+ENGINE = (
+    "import sys\n"
+    "from intergov.package import load\n"
+    "from intergov.engine import run\n"
+    "package, _ = load(sys.argv[1])\n"
+    "print(len(run(package, sys.argv[2]).findings))"
+)
+
+
+@dataclass
+class Measure:
+    """One command's wall time (seconds) and peak memory (MB)."""
+
+    seconds: float
+    megabytes: float
+
+
+def measure(command: list[str], repeat: int) -> Measure:
+    """Run ``command`` ``repeat`` times; the fastest run, with its peak memory."""
+    best: Measure | None = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
+        process.stderr.close()
+        run = Measure(seconds, usage.ru_maxrss / 1024)
+        if best is None or run.seconds < best.seconds:
+            best = run
+    assert best is not None
+    return best
+
+
+def machine() -> list[str]:
+    """The machine, as lines for BENCHMARKS.md."""
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line),
+        platform.processor(),
+    )
+    memory = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line)
+    cores = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    libraries = ", ".join(f"{name} {version(name)}" for name in ("pyarrow", "pandas", "numpy", "frictionless", "pandera"))
+    return [
+        f"- CPU: {model}, {cores} cores (`nproc`)",
+        f"- Memory: {memory}",
+        f"- Python {platform.python_version()} on {platform.platform()}",
+        f"- {libraries}",
+    ]
+
+
+def bench(sizes: list[int], repeat: int, work: Path, frictionless_limit: int) -> tuple[list[str], list[str]]:
+    """Measure every command at every size; the table rows and notes."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import synth
+
+    rows, notes = [], []
+    for size in sizes:
+        out = work / f"synth-{size}"
+        synth.write(size, out)
+        descriptor = out / "datapackage" / "datapackage.json"
+        data = out / "datapackage" / "data"
+        megabytes = sum(f.stat().st_size for f in data.glob("*.csv")) / 1e6
+        times = repeat if size < 1_000_000 else 1
+        floor = measure([PYTHON, "-c", FLOOR, str(data)], max(times, 3))
+        fast = measure([PYTHON, "-c", ENGINE, str(descriptor), "fast"], max(times, 2))
+        whole = measure([str(ROOT / ".venv" / "bin" / "intergov"), "validate", str(descriptor)], times)
+        reference = None
+        if size <= frictionless_limit:
+            reference = measure([PYTHON, "-c", ENGINE, str(descriptor), "frictionless"], times)
+        speedup = f"{reference.seconds / fast.seconds:.1f}x" if reference else "n/a"
+        for name, m in (("pyarrow read (floor)", floor), ("fast engine", fast), ("frictionless engine", reference),
+                        ("intergov validate (fast + rules)", whole)):  # fmt: skip
+            if m is None:
+                continue
+            rows.append(
+                f"| {size:,} | {megabytes:.1f} | {name} | {m.seconds:.2f} | {size / m.seconds:,.0f} | {m.megabytes:,.0f} "
+                f"| {m.seconds / floor.seconds:.1f}x | {m.megabytes / floor.megabytes:.2f}x |"
+            )
+        notes.append(
+            f"- {size:,} rows: fast engine {speedup} faster than the frictionless engine; "
+            f"{fast.seconds / floor.seconds:.1f}x the pyarrow read's time, {fast.megabytes / floor.megabytes:.2f}x its memory."
+        )
+        print(notes[-1], flush=True)
+    return rows, notes
+
+
+def curator_loop(repeat: int) -> Measure:
+    """``make validate`` on the real package, as a whole."""
+    return measure(["make", "-s", "validate"], repeat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command below 1M rows (the fastest counts)")
+    parser.add_argument("--frictionless-limit", type=int, default=1_000_000, help="largest size to run frictionless on")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="intergov-bench-") as work:
+        rows, notes = bench(args.sizes, args.repeat, Path(work), args.frictionless_limit)
+    loop = curator_loop(args.repeat)
+    print(f"make validate: {loop.seconds:.2f} s, {loop.megabytes:,.0f} MB", flush=True)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python scripts/bench.py`); numbers from the last run. Each command runs as a",
+        "whole process (start-up, imports and the descriptor check included); time is the fastest of the runs",
+        "(3 below 1M rows, 1 or 2 at 1M), memory that run's peak resident set size. Ratios are to the pyarrow read.",
+        "",
+        "Machine:",
+        "",
+        *machine(),
+        "",
+        "| rows | CSV MB | command | seconds | rows/s | peak MB | time vs read | memory vs read |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        *notes,
+        "",
+        "Commands: `pyarrow read` is `pyarrow.csv.read_csv` on each CSV file; `fast engine` and",
+        "`frictionless engine` load the package and run `intergov.engine.run(package, ENGINE)`;",
+        "`intergov validate` is the curator's command (Table Schema layer, then the pandera rules).",
+        "",
+        "## The curator's loop",
+        "",
+        f"`make validate` on the real package (`intergov validate`, then `intergov fmt --check`): "
+        f"{loop.seconds:.2f} s wall time, {loop.megabytes:,.0f} MB peak.",
+        "",
+    ]
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

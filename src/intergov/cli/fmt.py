@@ -1,0 +1,62 @@
+"""``intergov fmt``: rewrite the tables into canonical form, or (``--check``) list those that are not."""
+
+from __future__ import annotations
+
+import click
+
+from intergov.cli import UsageProblem
+
+DEFAULT_PACKAGE = "datapackage/datapackage.json"
+
+
+@click.command()
+@click.argument("path", default=DEFAULT_PACKAGE, type=click.Path(dir_okay=True))
+@click.option("--check", is_flag=True, help="Write nothing; list the files that are not canonical and exit 1.")
+def fmt(path, check):
+    """Put the CSV files of the package at PATH into canonical form.
+
+    Canonical: UTF-8 without BOM, LF line endings, minimal quoting, rows sorted
+    by primary key, no stray whitespace around values. A file that cannot be
+    parsed with certainty is never rewritten: its problem is shown instead.
+
+    Exit status: 0 all canonical (or rewritten), 1 some file is not canonical
+    (--check) or could not be formatted, 2 usage or configuration problem.
+    """
+    from intergov import fmt as canonical
+    from intergov.package import PackageError, load
+    from intergov.report.text import line as finding_line
+
+    try:
+        package, findings = load(path)
+    except PackageError as e:
+        raise UsageProblem(str(e)) from e
+    if package is None:
+        raise UsageProblem("cannot read the package: " + "; ".join(finding_line(f) for f in findings))
+    results = canonical.format_package(package)
+    stuck = [r for r in results if r.problem is not None]
+    changing = [r for r in results if r.changes]
+    for result in stuck:
+        click.echo(f"{finding_line(result.problem)} [left alone: fix this first]")
+    for result in changing:
+        if check:
+            click.echo(f"{result.path}: not canonical: {', '.join(result.reasons)}")
+            continue
+        try:
+            canonical.apply(result)
+        except (OSError, canonical.ChangedMeanwhile) as e:
+            raise UsageProblem(f"cannot rewrite {result.path}: {e}") from e
+        click.echo(f"{result.path}: reformatted ({', '.join(result.reasons)})")
+    click.echo(_summary(len(results), len(changing), len(stuck), check))
+    raise SystemExit(1 if stuck or (check and changing) else 0)
+
+
+def _summary(total: int, changing: int, stuck: int, check: bool) -> str:
+    files = lambda n: f"{n} file{'' if n == 1 else 's'}"  # noqa: E731
+    if check:
+        verdict = f"{files(changing)} not canonical" if changing else "all canonical"
+        hint = "; run `intergov fmt` (make fmt) to rewrite them" if changing else ""
+    else:
+        verdict = f"{files(changing)} reformatted" if changing else "nothing to reformat"
+        hint = ""
+    left = f", {files(stuck)} left alone" if stuck else ""
+    return f"{files(total)} checked: {verdict}{left}{hint}"

@@ -1,0 +1,646 @@
+"""Vectorized Table Schema types and constraints, one column at a time.
+
+A column of text cells (a pyarrow string array, null where a record has no
+cell) becomes a :class:`Column`: the typed values, which cells are missing,
+which fail their type, and which break each constraint.
+
+Each type has a *canonical form*: a strict ASCII pattern (``-?[0-9]{1,18}``
+for integers, ``YYYY-MM-DD`` for dates...) that frictionless-py accepts with
+the value that pyarrow and numpy compute for it. Cells in that form are
+parsed and checked with pyarrow compute and numpy. Every other present cell
+(the *residue*: type errors, but also forms frictionless-py accepts, such as
+``" 7"`` or ``1_000`` for integers) goes through frictionless-py's own cell
+reader, once per distinct value, so that its verdict and value are the
+authority. The residue is small on curated data, so the column stays fast and
+the findings stay the same.
+
+>>> import pyarrow as pa
+>>> column = cast(pa.array(["19", "", "x", " 7"]), {"name": "n", "type": "integer"}, ("",))
+>>> column.typed.to_pylist(), column.missing.tolist(), column.type_error.tolist()
+([19, None, None, 7], [False, True, False, False], [False, False, True, False])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from intergov import schema as ts
+
+Field = Mapping[str, Any]
+
+#: Constraints frictionless-py checks per type (``Field.supported_constraints``, in its order).
+_STRING = ("required", "minLength", "maxLength", "pattern", "enum")
+_ORDERED = ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum")
+SUPPORTED = {
+    "string": _STRING,
+    "integer": _ORDERED,
+    "number": _ORDERED,
+    "boolean": ("required", "enum"),
+    "date": _ORDERED,
+    "datetime": _ORDERED,
+    "time": _ORDERED,
+    "year": _ORDERED,
+    "yearmonth": _ORDERED,
+    "any": ("required", "enum"),
+}
+
+#: Canonical forms: frictionless-py accepts every cell matching them, with the value parsed here.
+_INTEGER = r"^-?[0-9]{1,18}$"
+_NUMBER = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
+_DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_DATETIME = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+_YEAR = r"^[0-9]{4}$"
+_YEARMONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_URI = r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
+
+#: Significant digits a double keeps exactly: canonical numbers compare as their Decimal would.
+_EXACT_DIGITS = 15
+
+#: Regular-expression syntax that RE2 (pyarrow) reads as Python's ``re`` does, on ASCII text.
+_PORTABLE_PATTERN = re.compile(r"(?:[^\\(\[{]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?)|\(\?:|\[(?![:=.\[])|\{\d)*")
+
+#: Cells sampled to tell whether a column repeats a few values (then each is tested once).
+_SAMPLE = 2000
+
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+@dataclass
+class Column:
+    """One field's cells after parsing: typed values and what is wrong with each cell.
+
+    ``typed`` is a pyarrow array (int64, float64, bool, date32,
+    timestamp[us, UTC], or the text itself for types kept as text), null where
+    the cell is missing or fails its type. ``errors`` maps each broken
+    constraint to the cells that break it. ``exact`` is false when some valid
+    value does not fit ``typed`` exactly (an integer beyond int64, a number
+    with more digits than a double keeps), so keys must compare Python values.
+    """
+
+    field: Field
+    text: pa.ChunkedArray
+    typed: pa.ChunkedArray
+    missing: np.ndarray
+    type_error: np.ndarray
+    errors: dict[str, np.ndarray] = field(default_factory=dict)
+    exact: bool = True
+
+    @property
+    def kind(self) -> str:
+        """The field's Table Schema type."""
+        return self.field.get("type", "string")
+
+    @property
+    def invalid(self) -> np.ndarray:
+        """Cells with a type error or a broken constraint (the cells this layer reports)."""
+        bad = self.type_error.copy()
+        for mask in self.errors.values():
+            bad |= mask
+        return bad
+
+
+def missing_values(field: Field, schema_missing: Sequence[Any]) -> tuple[str, ...]:
+    """The field's missing values: its own when it declares them, else the schema's.
+
+    >>> missing_values({"name": "x", "missingValues": [{"value": "NA"}]}, [""])
+    ('NA',)
+    """
+    entries = field.get("missingValues", schema_missing)
+    return tuple(e["value"] if isinstance(e, dict) else e for e in entries)
+
+
+def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str], *, check: bool = True) -> Column:
+    """Parse ``text`` as ``field`` (missing values ``missing``); with ``check``, test its constraints.
+
+    >>> column = cast(pa.array(["AZE", "aze", ""]), {"name": "c", "constraints": {"pattern": "[A-Z]{3}"}}, ("",))
+    >>> column.errors["pattern"].tolist()
+    [False, True, False]
+    """
+    text = _chunked(text)
+    if text.type != pa.large_string():
+        text = text.cast(pa.large_string())
+    n = len(text)
+    if tuple(missing) == ("",):  # the usual case: an empty cell (read from the offsets alone)
+        missing_mask = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False) == 0
+    else:
+        missing_mask = _np(pc.is_in(text, value_set=pa.array(list(missing), pa.large_string())))
+    missing_mask |= _np(pc.is_null(text))
+    present = ~missing_mask
+    kind = field.get("type", "string")
+    parser = _PARSERS.get(kind, _parse_other)
+    fast, typed = parser(text, field, present)
+    residue = present & ~fast
+    column = Column(field, text, typed, missing_mask, np.zeros(n, bool))
+    if residue.any():
+        _read_residue(column, residue, missing, check)
+    if pa.types.is_large_string(column.typed.type) and column.type_error.any():
+        column.typed = _with_validity(text, present & ~column.type_error)
+    if check:
+        _check(column, fast, missing)
+    return column
+
+
+# Parsers: (text, field, present) -> (cells in canonical form, typed values for those cells)
+
+
+def _parse_string(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    fmt = field.get("format", "default")
+    if fmt == "uri":
+        fast = present & _np(pc.match_substring_regex(text, _URI))
+    elif fmt in ("default", None):
+        fast = present
+    else:
+        fast = np.zeros(len(text), bool)
+    return fast, _with_validity(text, fast)
+
+
+def _parse_integer(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    if field.get("bareNumber", True) is False:
+        return _nothing(text, pa.int64())
+    fast = present & _np(pc.match_substring_regex(text, _INTEGER))
+    return fast, _cast_where(text, fast, pa.int64(), "0")
+
+
+def _parse_number(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    if field.get("bareNumber", True) is False:
+        return _nothing(text, pa.float64())
+    cleaned = text
+    group = field.get("groupChar", "")
+    if group:
+        cleaned = pc.replace_substring(cleaned, group, "")
+    decimal = field.get("decimalChar", ".")
+    if decimal != ".":
+        has_dot = _np(pc.match_substring(cleaned, "."))
+        cleaned = pc.replace_substring(cleaned, decimal, ".")
+    else:
+        has_dot = np.zeros(len(text), bool)
+    fast = present & ~has_dot & _np(pc.match_substring_regex(cleaned, _NUMBER))
+    digits = pc.binary_length(cleaned).to_numpy(zero_copy_only=False) - _np(pc.match_substring(cleaned, "."))
+    fast &= digits - _np(pc.starts_with(cleaned, "-")) <= _EXACT_DIGITS
+    typed = _cast_where(cleaned, fast, pa.float64(), "0")
+    typed = pc.add(typed, 0.0)  # -0 is 0, as Decimal("-0") == 0
+    return fast, typed
+
+
+def _parse_boolean(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    mapping = _boolean_mapping(field)
+    trues = [k for k, v in mapping.items() if v]
+    falses = [k for k, v in mapping.items() if not v]
+    is_true = present & _np(pc.is_in(text, value_set=pa.array(trues, pa.large_string())))
+    is_false = present & _np(pc.is_in(text, value_set=pa.array(falses, pa.large_string())))
+    fast = is_true | is_false
+    return fast, _chunked(pa.array(is_true, mask=~fast))
+
+
+def _parse_date(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    if field.get("format", "default") != "default":
+        return _nothing(text, pa.date32())
+    fast = present & _np(pc.match_substring_regex(text, _DATE))
+    year, month, day = (_slice_int(text, fast, a, b) for a, b in ((0, 4), (5, 7), (8, 10)))
+    fast &= (year >= 1) & (day <= _days_in_month(year, month))
+    days = _days_from_civil(year, month, day)
+    return fast, _chunked(pa.array(days.astype(np.int32), mask=~fast).cast(pa.date32()))
+
+
+def _parse_datetime(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    if field.get("format", "default") != "default":
+        return _nothing(text, pa.timestamp("us", tz="UTC"))
+    fast = present & _np(pc.match_substring_regex(text, _DATETIME))
+    parts = [_slice_int(text, fast, a, b) for a, b in ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))]
+    year, month, day, hour, minute, second = parts
+    fast &= (year >= 1) & (day <= _days_in_month(year, month))
+    tail = pc.utf8_slice_codeunits(text, 19, 20)
+    behind = _np(pc.equal(tail, "-"))
+    shifted = fast & (behind | _np(pc.equal(tail, "+")))
+    offset = (_slice_int(text, shifted, 20, 22) * 60 + _slice_int(text, shifted, 23, 25)) * np.where(behind, -1, 1)
+    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + (minute - offset) * 60 + second
+    typed = pa.array(seconds * 1_000_000, mask=~fast).cast(pa.timestamp("us", tz="UTC"))
+    return fast, _chunked(typed)
+
+
+def _parse_as_text(pattern: str) -> Callable[[pa.ChunkedArray, Field, np.ndarray], tuple]:
+    """A parser for types whose typed value stays the text (time, yearmonth)."""
+
+    def parse(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+        if field.get("format", "default") != "default":
+            return np.zeros(len(text), bool), _with_validity(text, present)
+        fast = present & _np(pc.match_substring_regex(text, pattern))
+        return fast, _with_validity(text, present)
+
+    return parse
+
+
+def _parse_year(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    fast = present & _np(pc.match_substring_regex(text, _YEAR))
+    return fast, _cast_where(text, fast, pa.int64(), "0")
+
+
+def _parse_other(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
+    """Types kept as text and read by frictionless-py cell by cell (any, object, array, ...)."""
+    return np.zeros(len(text), bool), _with_validity(text, present)
+
+
+_PARSERS = {
+    "string": _parse_string,
+    "integer": _parse_integer,
+    "number": _parse_number,
+    "boolean": _parse_boolean,
+    "date": _parse_date,
+    "datetime": _parse_datetime,
+    "time": _parse_as_text(_TIME),
+    "year": _parse_year,
+    "yearmonth": _parse_as_text(_YEARMONTH),
+    "any": lambda text, field, present: (present, _with_validity(text, present)),
+}
+
+
+def typed_type(field: Field) -> pa.DataType:
+    """The pyarrow type of :attr:`Column.typed` for ``field``."""
+    return {
+        "integer": pa.int64(),
+        "year": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "datetime": pa.timestamp("us", tz="UTC"),
+    }.get(field.get("type", "string"), pa.large_string())
+
+
+def series(column: Column, valid: np.ndarray, index: pd.Index, rows: np.ndarray | None = None) -> pd.Series:
+    """The typed values of ``column`` (at ``rows``, all by default) as a pandas Series.
+
+    The dtype is :func:`intergov.schema.pandas_dtype`; cells not ``valid`` are
+    null. Text shares the character data of the pyarrow array.
+
+    >>> column = cast(pa.array(["2022-08-24", "x"]), {"name": "d", "type": "date"}, ("",))
+    >>> series(column, np.array([True, True]), pd.RangeIndex(2)).tolist()
+    [Timestamp('2022-08-24 00:00:00'), NaT]
+    """
+    values = column.typed if rows is None else column.typed.take(pa.array(rows, pa.int64()))
+    if rows is not None:
+        valid = valid[rows]
+    dtype = ts.pandas_dtype(column.field)
+    if pa.types.is_large_string(values.type):
+        chunks, start = [], 0
+        for chunk in values.chunks:
+            stop = start + len(chunk)
+            chunks.append(with_nulls(chunk, valid[start:stop] & _np(pc.is_valid(chunk))))
+            start = stop
+        array = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()))
+        return pd.Series(array, index=index, copy=False)
+    flat = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    null = ~valid | ~_np(pc.is_valid(flat))
+    if dtype == "datetime64[s]":
+        days = pc.fill_null(flat.cast(pa.int32()), 0).to_numpy().astype("datetime64[D]").astype("datetime64[s]")
+        days[null] = np.datetime64("NaT")
+        return pd.Series(days, index=index, copy=False)
+    if dtype.startswith("datetime64[us"):
+        micro = pc.fill_null(flat.cast(pa.int64()), 0).to_numpy().astype("datetime64[us]")
+        micro[null] = np.datetime64("NaT")
+        return pd.Series(micro, index=index, copy=False).dt.tz_localize("UTC")
+    data = pc.fill_null(flat, False if dtype == "boolean" else 0).to_numpy(zero_copy_only=False)
+    return pd.Series(pd.array(data, dtype=dtype), index=index, copy=False).mask(null)
+
+
+# The residue: frictionless-py's own cell reader, once per distinct value
+
+
+@cache
+def _frictionless_field(field_json: str, missing: tuple[str, ...]):
+    import json
+
+    from frictionless import Field as FrictionlessField
+
+    descriptor = json.loads(field_json)
+    descriptor["missingValues"] = list(missing)
+    return FrictionlessField.from_descriptor(descriptor)
+
+
+def _field_json(field: Field) -> str:
+    import json
+
+    return json.dumps(dict(field), sort_keys=True, default=str)
+
+
+@cache
+def _cell_reader(field_json: str, missing: tuple[str, ...]) -> Callable[[Any], tuple[Any, dict | None]]:
+    return _frictionless_field(field_json, missing).create_cell_reader()
+
+
+@cache
+def _value_reader(field_json: str) -> Callable[[Any], Any]:
+    return _frictionless_field(field_json, ()).create_value_reader()
+
+
+def cell_reader(field: Field, missing: Sequence[str]) -> Callable[[Any], tuple[Any, dict | None]]:
+    """frictionless-py's cell reader for ``field``: ``cell -> (value, notes)``.
+
+    >>> cell_reader({"name": "n", "type": "integer"}, ("",))(" 7")
+    (7, None)
+    """
+    return _cell_reader(_field_json(field), tuple(missing))
+
+
+def value_reader(field: Field) -> Callable[[Any], Any]:
+    """frictionless-py's value reader for ``field`` (what it applies to constraint values).
+
+    >>> value_reader({"name": "n", "type": "number"})(1.5)
+    Decimal('1.5')
+    """
+    return _value_reader(_field_json(field))
+
+
+def _distinct(text: pa.ChunkedArray, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The distinct values of ``text`` where ``mask``, and each masked cell's index into them."""
+    encoded = pc.dictionary_encode(pc.filter(text, pa.array(mask))).combine_chunks()
+    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
+
+
+def _read_residue(column: Column, residue: np.ndarray, missing: Sequence[str], check: bool) -> None:
+    """Read the residue cells with frictionless-py; merge verdicts, values and notes into ``column``."""
+    reader = cell_reader(column.field, missing)
+    values, inverse = _distinct(column.text, residue)
+    results = [reader(value) for value in values]
+    type_error = np.array([bool(notes and "type" in notes) for _, notes in results], bool)
+    column.type_error[residue] = type_error[inverse]
+    if check:
+        for name in SUPPORTED.get(column.kind, ()):
+            broken = np.array([bool(notes and name in notes) for _, notes in results], bool)
+            if broken.any():
+                mask = column.errors.setdefault(name, np.zeros(len(column.text), bool))
+                mask[residue] = broken[inverse]
+    if pa.types.is_large_string(column.typed.type):
+        return  # kept as text: the typed value is the cell itself
+    typed, exact = _typed_values([value for value, _ in results], column.kind, column.field)
+    column.exact = column.exact and exact
+    positions = np.flatnonzero(residue)
+    ok = ~type_error[inverse]
+    column.typed = _patch(column.typed, positions[ok], pa.array([typed[i] for i in inverse[ok]], column.typed.type))
+
+
+def _typed_values(values: list[Any], kind: str, field: Field) -> tuple[list[Any], bool]:
+    """frictionless-py values as :func:`typed_type` values; and whether all of them fit exactly."""
+    exact = True
+    out: list[Any] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+        elif kind in ("integer", "year"):
+            fits = -(2**63) <= value < 2**63
+            exact = exact and fits
+            out.append(value if fits else None)
+        elif kind == "number":
+            out.append(float(value))
+            exact = exact and (bool(field.get("floatNumber")) or _exact_float(value))
+        elif kind == "datetime":
+            out.append(value if value.tzinfo else value.replace(tzinfo=UTC))
+        else:
+            out.append(value)
+    return out, exact
+
+
+def _exact_float(value: Decimal | float) -> bool:
+    """Whether a double holds ``value`` so that equality and order match its Decimal."""
+    if isinstance(value, float):
+        return True
+    if not value.is_finite():
+        return value.is_infinite()
+    return len(value.normalize().as_tuple().digits) <= _EXACT_DIGITS and -300 < value.adjusted() < 300
+
+
+# Constraints on the cells in canonical form (the residue's come from frictionless-py)
+
+
+def _check(column: Column, fast: np.ndarray, missing: Sequence[str]) -> None:
+    constraints = column.field.get("constraints", {})
+    supported = SUPPORTED.get(column.kind, ())
+    if constraints.get("required") and "required" in supported:
+        _add(column, "required", column.missing)
+    scalar = []
+    for name in supported:
+        if name == "required" or constraints.get(name) is None:
+            continue
+        broken = _vectorized(column, fast, name, constraints[name], missing)
+        if broken is None:
+            scalar.append(name)
+        elif broken.any():
+            _add(column, name, broken)
+    if scalar and fast.any():
+        reader = cell_reader(column.field, missing)
+        values, inverse = _distinct(column.text, fast)
+        notes = [reader(value)[1] or {} for value in values]
+        for name in scalar:
+            broken = np.array([name in n for n in notes], bool)
+            if broken.any():
+                mask = np.zeros(len(column.text), bool)
+                mask[fast] = broken[inverse]
+                _add(column, name, mask)
+
+
+def _add(column: Column, name: str, mask: np.ndarray) -> None:
+    if name in column.errors:
+        column.errors[name] |= mask
+    else:
+        column.errors[name] = mask.copy()
+
+
+def _vectorized(column: Column, fast: np.ndarray, name: str, bound: Any, missing: Sequence[str]) -> np.ndarray | None:
+    """Cells in canonical form that break constraint ``name``; ``None`` when only Python can tell."""
+    kind, text = column.kind, column.text
+    if name in ("minLength", "maxLength"):
+        length = pc.utf8_length(text).to_numpy(zero_copy_only=False)
+        return fast & (length < bound if name == "minLength" else length > bound)
+    if name == "pattern":
+        return _pattern(text, fast, bound)
+    reader = value_reader(column.field)
+    if name == "enum":
+        return _enum(column, fast, [reader(v) for v in bound])
+    values = _comparable(column, reader(bound))
+    if values is None:
+        return None
+    data, limit = values
+    compare = {"minimum": np.less, "maximum": np.greater, "exclusiveMinimum": np.less_equal}
+    broken = compare.get(name, np.greater_equal)(data, limit)
+    return fast & broken
+
+
+def _comparable(column: Column, limit: Any) -> tuple[np.ndarray, Any] | None:
+    """The column's canonical values and ``limit`` as numpy-comparable numbers, if exact."""
+    kind = column.kind
+    if limit is None:
+        return None
+    typed = column.typed
+    if kind in ("integer", "year") and isinstance(limit, int) and -(2**63) <= limit < 2**63:
+        return pc.fill_null(typed, 0).to_numpy(), limit
+    if kind == "number" and isinstance(limit, int | Decimal) and _exact_float(Decimal(limit)):
+        return pc.fill_null(typed, 0.0).to_numpy(), float(limit)
+    if kind == "date" and isinstance(limit, date) and not isinstance(limit, datetime):
+        days = pc.fill_null(typed.cast(pa.int32()), 0).to_numpy()
+        return days, (limit - date(1970, 1, 1)).days
+    return None
+
+
+def _enum(column: Column, fast: np.ndarray, allowed: list[Any]) -> np.ndarray | None:
+    kind = column.kind
+    if kind in ("string", "any"):
+        value_set = pa.array([v for v in allowed if isinstance(v, str)], pa.large_string())
+        return fast & ~_np(pc.is_in(column.text, value_set=value_set))
+    if kind in ("integer", "year"):
+        ints = [v for v in allowed if isinstance(v, int) and -(2**63) <= v < 2**63]
+        return fast & ~_np(pc.is_in(column.typed, value_set=pa.array(ints, pa.int64())))
+    if kind == "boolean":
+        bools = [v for v in allowed if isinstance(v, bool)]
+        return fast & ~_np(pc.is_in(column.typed, value_set=pa.array(bools, pa.bool_())))
+    return None
+
+
+def _pattern(text: pa.ChunkedArray, fast: np.ndarray, pattern: str) -> np.ndarray:
+    """Cells that ``re.match("^{pattern}$")`` rejects.
+
+    RE2 (pyarrow) tests ASCII values without line breaks or vertical tabs, on
+    which it reads a portable pattern as Python does; Python's ``re`` tests
+    the rest, once per distinct value.
+    """
+    if len(text) > 4 * _SAMPLE and len(set(text.slice(0, _SAMPLE).to_pylist())) < _SAMPLE // 10:
+        encoded = pc.dictionary_encode(text).combine_chunks()  # few distinct values: test each once
+        dictionary = encoded.dictionary
+        verdicts = _pattern(pa.chunked_array([dictionary]), np.ones(len(dictionary), bool), pattern)
+        indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
+        return fast & verdicts[indices]
+    compiled = re.compile(f"^{pattern}$")
+    plain = fast.copy()
+    matched = np.zeros(len(text), bool)
+    if _PORTABLE_PATTERN.fullmatch(pattern) is not None:
+        plain &= _np(pc.string_is_ascii(text)) & ~_np(pc.match_substring(text, "\n"))
+        plain &= ~_np(pc.match_substring(text, "\v"))
+        try:
+            matched = _np(pc.match_substring_regex(text, f"^(?:^{pattern}$)"))
+        except pa.ArrowInvalid:
+            plain[:] = False
+    else:
+        plain[:] = False
+    broken = plain & ~matched
+    rest = fast & ~plain
+    if rest.any():
+        values, inverse = _distinct(text, rest)
+        verdicts = np.array([compiled.match(v) is None for v in values], bool)
+        broken[rest] = verdicts[inverse]
+    return broken
+
+
+# Helpers
+
+
+def _chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
+def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A pyarrow boolean array as numpy, nulls as False."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _nothing(text: pa.ChunkedArray, kind: pa.DataType) -> tuple[np.ndarray, pa.ChunkedArray]:
+    return np.zeros(len(text), bool), _chunked(pa.nulls(len(text), kind))
+
+
+def _cast_where(text: pa.ChunkedArray, fast: np.ndarray, kind: pa.DataType, filler: str) -> pa.ChunkedArray:
+    """Cast the cells in canonical form to ``kind``; null elsewhere."""
+    usable = pc.if_else(pa.array(fast), text, pa.scalar(filler, pa.large_string()))
+    values = pc.cast(usable, kind).to_numpy(zero_copy_only=False) if len(text) else np.zeros(0)
+    return _chunked(pa.array(values, kind, mask=~fast))
+
+
+def _slice_int(text: pa.ChunkedArray, fast: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """The digits at ``[start, stop)`` of each canonical cell, as integers (0 elsewhere)."""
+    if not fast.any():
+        return np.zeros(len(text), np.int64)
+    part = pc.utf8_slice_codeunits(text, start, stop)
+    part = pc.if_else(pa.array(fast), part, pa.scalar("0", pa.large_string()))
+    part = pc.if_else(pc.equal(part, ""), pa.scalar("0", pa.large_string()), part)
+    return pc.cast(part, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return _DAYS_IN_MONTH[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (Howard Hinnant's algorithm)."""
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _with_validity(text: pa.ChunkedArray, valid: np.ndarray) -> pa.ChunkedArray:
+    """``text`` with nulls where not ``valid``, sharing the text's character data."""
+    chunks, start = [], 0
+    for chunk in text.chunks:
+        stop = start + len(chunk)
+        keep = valid[start:stop]
+        if chunk.null_count:
+            keep = keep & _np(pc.is_valid(chunk))
+        chunks.append(with_nulls(chunk, keep))
+        start = stop
+    return pa.chunked_array(chunks, text.type)
+
+
+def with_nulls(chunk: pa.Array, keep: np.ndarray) -> pa.Array:
+    """A string ``chunk`` whose cells are null where ``keep`` is false; character data is shared.
+
+    >>> with_nulls(pa.array(["a", "b"], pa.large_string()), np.array([True, False])).to_pylist()
+    ['a', None]
+    """
+    if keep.all() and not chunk.null_count:
+        return chunk
+    if chunk.offset:
+        return pc.if_else(pa.array(keep), chunk, pa.scalar(None, chunk.type))
+    bitmap = pa.py_buffer(np.packbits(keep, bitorder="little").tobytes())
+    _, offsets, data = chunk.buffers()
+    return pa.Array.from_buffers(chunk.type, len(chunk), [bitmap, offsets, data], null_count=int((~keep).sum()))
+
+
+def _patch(typed: pa.ChunkedArray, positions: np.ndarray, values: pa.Array) -> pa.ChunkedArray:
+    """``typed`` with ``values`` at ``positions`` (the residue cells frictionless-py accepted)."""
+    if not len(positions):
+        return typed
+    if pa.types.is_large_string(typed.type):
+        return typed  # text types: the residue's value is the cell itself (made null only if wrong)
+    flat = typed.combine_chunks() if typed.num_chunks != 1 else typed.chunk(0)
+    index = np.full(len(flat), -1, np.int64)
+    index[positions] = np.arange(len(positions))
+    chosen = pc.if_else(pa.array(index >= 0), pc.take(values, pa.array(np.maximum(index, 0))), flat)
+    return _chunked(chosen)
+
+
+@cache
+def _boolean_mapping_cached(trues: tuple[str, ...], falses: tuple[str, ...]) -> dict[str, bool]:
+    mapping = dict.fromkeys(trues, True)
+    mapping.update(dict.fromkeys(falses, False))
+    return mapping
+
+
+def _boolean_mapping(field: Field) -> dict[str, bool]:
+    """frictionless-py's mapping: false values win when a value is in both lists."""
+    trues = tuple(field.get("trueValues", ("true", "True", "TRUE", "1")))
+    falses = tuple(field.get("falseValues", ("false", "False", "FALSE", "0")))
+    return _boolean_mapping_cached(trues, falses)

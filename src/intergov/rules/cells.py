@@ -1,0 +1,152 @@
+"""Cell hygiene in every text field: no spreadsheet formulas, no hidden or look-alike characters.
+
+- ``formula-injection`` (error): a text cell that starts with ``=``, ``+``,
+  ``-`` or ``@`` (or their full-width forms, or a tab or carriage return) is
+  run as a formula by a spreadsheet that opens the CSV. A cell that is just a
+  number (``-5``) is not a formula; numeric fields are never text.
+- ``invisible-character`` (warning): a free-text cell holding a character you
+  cannot see (zero-width space, soft hyphen, a bidirectional control, a control
+  character), a space other than the plain one (non-breaking space), or a word
+  that mixes Latin letters with Cyrillic or Greek look-alikes.
+
+Codes and keys (fields with a ``pattern`` or an ``enum``) are left to the Table
+Schema layer, which already rejects any such character there and names it.
+Cells that layer reported are null in the typed frame, so nothing is said twice.
+
+>>> formula_problem("=HYPERLINK(\\"http://x\\")")
+"starts with '=', which a spreadsheet runs as a formula when it opens the file"
+>>> formula_problem("-5") is None
+True
+>>> hidden_problem("Joint state\\u00adment")
+'holds U+00AD SOFT HYPHEN at character 12, which you cannot see; delete it or retype the text'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+from intergov import schema as ts
+from intergov.findings import ERROR, WARNING
+from intergov.rules import Rule, Table, Tables, no_violations, violations
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list, with full-width forms).
+FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+
+_FORMULA = re.compile(f"^\\s*[{re.escape(FORMULA_STARTS)}]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+#: Characters that do not show (format and control characters, other spaces); LF is a real line break.
+_HIDDEN = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5"
+    "\u180b-\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb\t]"
+)
+_LATIN = "A-Za-z\u00c0-\u024f"
+_LOOKALIKE = "\u0370-\u03ff\u0400-\u04ff"
+_CONTROL_NAMES = {"\t": "CHARACTER TABULATION (a tab)", "\x0b": "LINE TABULATION", "\x0c": "FORM FEED"}
+_WORD = re.compile(f"[{_LATIN}{_LOOKALIKE}]+")
+_IS_LATIN = re.compile(f"[{_LATIN}]")
+
+
+def formula_problem(value: str) -> str | None:
+    """Why ``value`` would run as a spreadsheet formula, or ``None``."""
+    if not _FORMULA.match(value) or _PLAIN_NUMBER.match(value.strip()):
+        return None
+    first = value.lstrip(" \n")[0]
+    shown = {"\t": "a tab", "\r": "a carriage return"}.get(first, repr(first))
+    return f"starts with {shown}, which a spreadsheet runs as a formula when it opens the file"
+
+
+def hidden_problem(value: str) -> str | None:
+    """The first invisible character or look-alike letter in ``value``, described, or ``None``."""
+    hidden = _HIDDEN.search(value)
+    if hidden:
+        char = hidden.group()
+        code = f"U+{ord(char):04X} {unicodedata.name(char, _CONTROL_NAMES.get(char, 'CONTROL CHARACTER'))}"
+        where = f"at character {hidden.start() + 1}"
+        if unicodedata.category(char) == "Zs":
+            return f"holds {code} {where}, a space that is not a plain one; type a plain space"
+        return f"holds {code} {where}, which you cannot see; delete it or retype the text"
+    for match in _WORD.finditer(value):
+        word = match.group()
+        latin = [c for c in word if _IS_LATIN.match(c)]
+        if not latin or len(latin) == len(word):
+            continue
+        other = [c for c in word if not _IS_LATIN.match(c)]
+        odd = other[0] if len(other) <= len(latin) else latin[0]
+        rest = "Latin" if odd in other else _script(other[0])
+        return (
+            f"the word {word!r} mixes {rest} letters with {_script(odd)} {odd!r} "
+            f"(U+{ord(odd):04X} {unicodedata.name(odd, '')}), which looks alike; retype the word in one script"
+        )
+    return None
+
+
+def _script(char: str) -> str:
+    return unicodedata.name(char, "").split(" ")[0].capitalize()
+
+
+def _text_fields(table: Table, *, free_text_only: bool) -> list[str]:
+    names = []
+    for field in ts.fields(table.resource.schema):
+        if field.get("type", "string") not in ("string", "any") or field["name"] not in table.typed:
+            continue
+        constraints = ts.constraints(field)
+        if free_text_only and ("pattern" in constraints or "enum" in constraints):
+            continue
+        names.append(field["name"])
+    return names
+
+
+def _check(table: Table, fields: list[str], suspect: re.Pattern, describe) -> pd.DataFrame:
+    found = []
+    for name in fields:
+        values = table.typed[name].dropna()
+        values = values[values.astype(str).str.contains(suspect, regex=True)]
+        for line, value in values.items():
+            problem = describe(str(value))
+            if problem:
+                found.append((line, name, problem))
+    if not found:
+        return no_violations()
+    lines, names, messages = zip(*found, strict=True)
+    return violations(lines, names, messages)
+
+
+def check_formula(table: Table, tables: Tables) -> pd.DataFrame:
+    """No text cell starts like a spreadsheet formula."""
+    fields = _text_fields(table, free_text_only=False)
+    return _check(
+        table,
+        fields,
+        _FORMULA,
+        lambda value: (p := formula_problem(value)) and f"{p}; reword it so it starts with a letter or digit",
+    )
+
+
+_SUSPECT = re.compile(f"{_HIDDEN.pattern}|[{_LOOKALIKE}]")
+
+
+def check_hidden(table: Table, tables: Tables) -> pd.DataFrame:
+    """Free text holds no invisible characters, odd spaces or look-alike letters."""
+    return _check(table, _text_fields(table, free_text_only=True), _SUSPECT, hidden_problem)
+
+
+RULES = [
+    Rule(
+        "formula-injection",
+        ERROR,
+        None,
+        "No text cell starts with =, +, - or @, which a spreadsheet would run as a formula.",
+        check_formula,
+    ),
+    Rule(
+        "invisible-character",
+        WARNING,
+        None,
+        "Free text holds no invisible characters, non-breaking spaces or look-alike letters.",
+        check_hidden,
+    ),
+]

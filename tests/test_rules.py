@@ -1,0 +1,409 @@
+"""The semantic rules: each one fails on a small edit of the real package and passes on a near miss.
+
+``FAILING`` holds, for every rule in :data:`intergov.rules.RULES`, at least one
+edit that breaks it, with the finding it must give. ``PASSING`` holds, for
+every rule, an edit that comes close and is valid; all of them are applied to
+one copy, which must validate with no finding at all, even when strict. The
+meta-tests fail when a rule has no case in either table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from conftest import REAL_PACKAGE, append_row, copy_package, csv_path, read_rows, set_cell, write_rows
+from intergov.findings import ERROR, WARNING, Finding, exit_code
+from intergov.rules import RULES
+from intergov.validate import Result, validate
+
+Edit = Callable[[Path], object]
+SEVERITY = {rule.id: rule.severity for rule in RULES}
+
+
+class Failing(NamedTuple):
+    """An edit that breaks ``rule``, where the finding must point, and what its message must say."""
+
+    rule: str
+    edit: Edit
+    table: str
+    line: int
+    field: str
+    says: str = ""
+
+
+class Passing(NamedTuple):
+    """An edit that comes close to breaking ``rule`` and does not."""
+
+    rule: str
+    edit: Edit
+
+
+def cell(table: str, key: str, field: str, value: str) -> Edit:
+    """An edit setting one cell (the row whose first cell is ``key``)."""
+    return lambda descriptor: set_cell(descriptor, table, key, field, value)
+
+
+def cells(*edits: Edit) -> Edit:
+    """Several edits, in order."""
+
+    def apply(descriptor: Path) -> None:
+        for edit in edits:
+            edit(descriptor)
+
+    return apply
+
+
+def row(table: str, **values: str) -> Edit:
+    """An edit appending a row."""
+    return lambda descriptor: append_row(descriptor, table, values)
+
+
+def replace_party(agreement_id: str, party_number: str, country_code: str | None) -> Edit:
+    """Change the country of one party of an agreement (``None``: remove the party)."""
+
+    def apply(descriptor: Path) -> None:
+        rows = read_rows(descriptor, "agreement_parties")
+        kept = [rows[0]]
+        for r in rows[1:]:
+            if r[:2] == [agreement_id, party_number]:
+                if country_code is None:
+                    continue
+                r[2] = country_code
+            kept.append(r)
+        write_rows(descriptor, "agreement_parties", kept)
+
+    return apply
+
+
+JOINT = "joint-statement-2023-04-10"
+PROGRAMME = "comprehensive-programme-2022-2026"
+TREATY = "treaty-strategic-partnership-allied-relations-2005"
+TRADE_RANGE = "trade-volume-trend-2023-04-07"
+EXPORTS = "exports-2022-astana-times-2023-04-11"
+AZN_CONVERSION = "trend-2023-04-07-trade-usd"
+SESSION_19 = dict(commission_id="aze-kaz-igc", city="Astana", host_country_code="KAZ")
+
+FAILING = {
+    "number-precision": Failing(
+        "number-precision",
+        cell("exchange_rates", "cbar-usd-2018", "rate", "1.7000000001"),
+        "exchange_rates",
+        2,
+        "rate",
+        "10 decimal places",
+    ),
+    "date-real-feb-30": Failing(
+        "date-real", cell("agreements", JOINT, "signed_on", "2023-02-30"), "agreements", 4, "signed_on"
+    ),
+    "date-real-partial-period": Failing(
+        "date-real", cell("figures", EXPORTS, "period_end", "2022-02-29"), "figures", 4, "period_end"
+    ),
+    "date-order": Failing(
+        "date-order", cell("agreements", PROGRAMME, "valid_until", "2021"), "agreements", 2, "valid_until"
+    ),
+    "date-order-partial": Failing(
+        "date-order",
+        cells(cell("figures", EXPORTS, "period_start", "2022-06"), cell("figures", EXPORTS, "period_end", "2022-05")),
+        "figures",
+        4,
+        "period_end",
+    ),
+    "date-reported": Failing(
+        "date-reported", cell("agreements", JOINT, "signed_on", "2023-04-12"), "agreements", 4, "signed_on"
+    ),
+    "session-order": Failing(
+        "session-order",
+        row(
+            "commission_sessions",
+            session_id="aze-kaz-igc-18",
+            session_number="18",
+            held_on="2023-05",
+            source_id="astana-times-2023-06-22",
+            **SESSION_19,
+        ),
+        "commission_sessions",
+        2,
+        "held_on",
+        "before session 18 on line 3",
+    ),
+    "value-range": Failing(
+        "value-range", cell("figures", TRADE_RANGE, "value_low", "600000000"), "figures", 17, "value_high"
+    ),
+    "value-qualifier-range": Failing(
+        "value-qualifier", cell("figures", TRADE_RANGE, "value_high", ""), "figures", 17, "value_high"
+    ),
+    "value-qualifier-not-stated": Failing(
+        "value-qualifier",
+        cell("contracts", "trade-mission-baku-2023-04-contracts", "value_qualifier", "not_stated"),
+        "contracts",
+        7,
+        "value_qualifier",
+    ),
+    "value-currency-missing": Failing(
+        "value-currency", cell("figures", EXPORTS, "currency_code", ""), "figures", 4, "currency_code"
+    ),
+    "value-currency-count": Failing(
+        "value-currency",
+        cell("figures", "documents-signed-tokayev-baku-2022-08-today-az-2022-10-26", "currency_code", "USD"),
+        "figures",
+        3,
+        "currency_code",
+    ),
+    "figure-subject-partner": Failing(
+        "figure-subject", cell("figures", EXPORTS, "partner_country_code", ""), "figures", 4, "partner_country_code"
+    ),
+    "figure-subject-same-country": Failing(
+        "figure-subject", cell("figures", EXPORTS, "partner_country_code", "KAZ"), "figures", 4, "partner_country_code"
+    ),
+    "figure-subject-project": Failing(
+        "figure-subject",
+        cell("figures", "cost-caspian-fibre-optic-line-astana-times-2023-04-11", "project_id", ""),
+        "figures",
+        2,
+        "project_id",
+    ),
+    "agreement-parties": Failing("agreement-parties", replace_party(JOINT, "2", None), "agreements", 4, "agreement_id"),
+    "agreement-parties-commission": Failing(
+        "agreement-parties-commission",
+        cells(cell("agreements", JOINT, "session_id", "aze-kaz-igc-19"), replace_party(JOINT, "2", "TUR")),
+        "agreements",
+        4,
+        "session_id",
+        "KAZ is not among its parties",
+    ),
+    "conversion-rate": Failing(
+        "conversion-rate",
+        cell("currency_conversions", AZN_CONVERSION, "to_amount", "300000000"),
+        "currency_conversions",
+        3,
+        "to_amount",
+        "at the official rate (cbar-usd-2018) 500,000,000.00 AZN is 294,117,647.06 USD",
+    ),
+    "conversion-no-rate": Failing(
+        "conversion-no-rate",
+        cell("currency_conversions", AZN_CONVERSION, "applies_on", "2017-12-31"),
+        "currency_conversions",
+        3,
+        "to_amount",
+    ),
+    "conversion-figure-bound": Failing(
+        "conversion-figure",
+        cell("currency_conversions", AZN_CONVERSION, "converted_bound", "value"),
+        "currency_conversions",
+        3,
+        "converted_bound",
+    ),
+    "conversion-figure-amount": Failing(
+        "conversion-figure",
+        cell("currency_conversions", AZN_CONVERSION, "from_amount", "400000000"),
+        "currency_conversions",
+        3,
+        "from_amount",
+    ),
+    "conversion-figure-currency": Failing(
+        "conversion-figure",
+        cell("currency_conversions", AZN_CONVERSION, "from_currency_code", "USD"),
+        "currency_conversions",
+        3,
+        "from_currency_code",
+    ),
+    "corroboration-record": Failing(
+        "corroboration-record",
+        cell("corroborations", "agreements", "record_id", "no-such-agreement"),
+        "corroborations",
+        2,
+        "record_id",
+    ),
+    "corroboration-source": Failing(
+        "corroboration-source",
+        cell("corroborations", "agreements", "source_id", "trend-2023-04-07"),
+        "corroborations",
+        2,
+        "source_id",
+    ),
+    "formula-injection": Failing(
+        "formula-injection",
+        cell("agreements", PROGRAMME, "title", '=HYPERLINK("http://x")'),
+        "agreements",
+        2,
+        "title",
+    ),
+    "invisible-character": Failing(
+        "invisible-character", cell("agreements", JOINT, "title", "Joint\u200bstatement"), "agreements", 4, "title"
+    ),
+}
+
+PASSING = [
+    Passing("number-precision", cell("exchange_rates", "cbar-usd-2018", "rate", "1.700000000")),
+    Passing("date-real", cell("agreements", TREATY, "signed_on", "2004-02-29")),
+    Passing("date-order", cell("agreements", PROGRAMME, "valid_until", "2022-08")),
+    Passing("date-reported", cell("agreements", JOINT, "signed_on", "2023-04-11")),
+    Passing(
+        "date-reported",
+        cells(
+            cell("figures", "trade-target-astana-times-2023-06-22", "period_start", "2025"),
+            cell("figures", "trade-target-astana-times-2023-06-22", "period_end", "2025"),
+        ),
+    ),
+    Passing(
+        "session-order",
+        row(
+            "commission_sessions",
+            session_id="aze-kaz-igc-18",
+            session_number="18",
+            held_on="2022",
+            source_id="trend-2023-04-07",
+            **SESSION_19,
+        ),
+    ),
+    Passing(
+        "value-range",
+        cells(
+            *(
+                cell("contracts", "business-mission-baku-2022-06-paint-products", name, value)
+                for name, value in [
+                    ("value_low", "1000"),
+                    ("value_high", "1000"),
+                    ("value_qualifier", "range"),
+                    ("currency_code", "USD"),
+                ]
+            )
+        ),
+    ),
+    Passing(
+        "value-qualifier",
+        cell("contracts", "trade-mission-baku-2023-04-contracts", "value_qualifier", "approximate"),
+    ),
+    Passing("value-currency", cell("figures", EXPORTS, "currency_code", "EUR")),
+    Passing(
+        "figure-subject",
+        cells(
+            cell("figures", "trade-target-astana-times-2023-06-22", "country_code", ""),
+            cell("figures", "trade-target-astana-times-2023-06-22", "partner_country_code", ""),
+        ),
+    ),
+    Passing(
+        "agreement-parties",
+        row(
+            "agreement_parties",
+            agreement_id=TREATY,
+            party_number="3",
+            country_code="TUR",
+            source_id="azernews-2022-08-24",
+        ),
+    ),
+    Passing("agreement-parties-commission", cell("agreements", JOINT, "session_id", "aze-kaz-igc-19")),
+    Passing(
+        "conversion-figure",
+        cells(
+            cell("currency_conversions", AZN_CONVERSION, "converted_bound", "low"),
+            cell("currency_conversions", AZN_CONVERSION, "from_amount", "400000000"),
+            cell("currency_conversions", AZN_CONVERSION, "to_amount", "235000000"),
+        ),
+    ),
+    Passing("conversion-rate", cell("currency_conversions", AZN_CONVERSION, "to_amount", "235400000")),
+    Passing(
+        "conversion-no-rate",
+        row(
+            "exchange_rates",
+            rate_id="cbar-kzt-2018",
+            issuer_organisation_id="cbar",
+            base_currency_code="KZT",
+            quote_currency_code="AZN",
+            units="100",
+            rate="0.38",
+            valid_from="2018",
+            source_id="cbar-currencies",
+        ),
+    ),
+    Passing(
+        "corroboration-record",
+        row(
+            "corroborations",
+            table_name="figures",
+            record_id="trade-2022-astana-times-2023-04-11",
+            source_id="astana-times-2023-06-22",
+        ),
+    ),
+    Passing(
+        "corroboration-source",
+        row("corroborations", table_name="agreements", record_id=JOINT, source_id="trend-2023-04-07"),
+    ),
+    Passing("formula-injection", cell("contracts", "business-mission-baku-2022-06-rice", "subject", "-5")),
+    Passing("invisible-character", cell("people", "ilham-aliyev", "full_name", "Ильхам Алиев")),
+]
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    assert {case.rule for case in FAILING.values()} == {rule.id for rule in RULES}
+
+
+def test_every_rule_has_a_passing_case() -> None:
+    assert {case.rule for case in PASSING} == {rule.id for rule in RULES}
+
+
+def test_rule_ids_are_unique_and_severities_known() -> None:
+    ids = [rule.id for rule in RULES]
+    assert len(ids) == len(set(ids))
+    assert set(SEVERITY.values()) <= {ERROR, WARNING}
+
+
+def _key(finding: Finding) -> tuple:
+    """A finding without its folder, to compare findings across package copies."""
+    return (Path(finding.path).name, finding.line, finding.column, finding.rule, finding.message)
+
+
+@pytest.fixture(scope="module")
+def baseline() -> set[tuple]:
+    """The findings of the real package, unedited."""
+    return {_key(f) for f in validate(REAL_PACKAGE).findings}
+
+
+@pytest.mark.parametrize("case", list(FAILING.values()), ids=list(FAILING))
+def test_failing_case(tmp_path: Path, baseline: set[tuple], case: Failing) -> None:
+    descriptor = copy_package(tmp_path)
+    case.edit(descriptor)
+    result = validate(descriptor)
+    new = [f for f in result.findings if _key(f) not in baseline and f.rule == case.rule]
+    assert len(new) == 1, [f for f in result.findings if _key(f) not in baseline]
+    (f,) = new
+    assert Path(f.path).resolve() == csv_path(descriptor, case.table).resolve()
+    assert (f.line, f.field, f.severity) == (case.line, case.field, SEVERITY[case.rule])
+    assert f.column == read_rows(descriptor, case.table)[0].index(case.field) + 1
+    assert f.message and case.says in f.message
+    assert f.value == read_rows(descriptor, case.table)[case.line - 1][f.column - 1]
+    if f.severity == ERROR:
+        assert result.exit_code == 1
+    else:
+        assert result.exit_code == 0, [f for f in result.findings if f.severity == ERROR]
+        assert exit_code(result.findings, strict=True) == 1
+
+
+@pytest.fixture(scope="module")
+def near_misses(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The real package with every passing edit applied, validated strictly."""
+    descriptor = copy_package(tmp_path_factory.mktemp("near-misses"))
+    for case in PASSING:
+        case.edit(descriptor)
+    return validate(descriptor, strict=True)
+
+
+def test_near_misses_validate_with_no_finding_at_all(near_misses: Result) -> None:
+    assert near_misses.findings == []
+    assert near_misses.exit_code == 0
+
+
+@pytest.mark.parametrize("case", PASSING, ids=[f"{case.rule}-{n}" for n, case in enumerate(PASSING)])
+def test_passing_case(near_misses: Result, case: Passing) -> None:
+    assert [f for f in near_misses.findings if f.rule == case.rule] == []
+
+
+def test_a_rule_is_silent_on_rows_the_table_schema_layer_reported(tmp_path: Path) -> None:
+    descriptor = copy_package(tmp_path)
+    set_cell(descriptor, "figures", TRADE_RANGE, "value_qualifier", "bogus")
+    result = validate(descriptor)
+    assert [f.rule for f in result.findings if f.severity == ERROR] == ["constraint-enum"]

@@ -151,9 +151,12 @@ def generate(total: int, rng: random.Random) -> dict[str, list[list[str]]]:
         for i, o in enumerate(organisations)
     ]  # fmt: skip
     people = [f"person-{i}" for i in range(n["people"])]
-    t["people"] = [_header("people")] + [[p, f"Person {i}", rng.choice(codes), rng.choice(sources)] for i, p in enumerate(people)]
+    t["people"] = [_header("people")] + [
+        [p, f"Person {i}", rng.choice(codes), rng.choice(sources)] for i, p in enumerate(people)
+    ]
     t["person_roles"] = [_header("person_roles")] + [
-        [f"role-{i}", rng.choice(people), "Minister", rng.choice(["", *organisations[:50]]), _day(i % 10000), rng.choice(sources)]
+        [f"role-{i}", rng.choice(people), "Minister", rng.choice(["", *organisations[:50]]), _day(i % 10000),
+         rng.choice(sources)]
         for i in range(n["person_roles"])
     ]  # fmt: skip
 
@@ -198,7 +201,9 @@ def generate(total: int, rng: random.Random) -> dict[str, list[list[str]]]:
         parties += [[a, str(k + 1), country, "", rng.choice(sources)] for k, country in enumerate(countries_)]
     t["agreements"], t["agreement_parties"] = agreements, parties
 
-    t["contracts"] = [_header("contracts")] + [_contract(i, rng, money, codes, events, people, sources) for i in range(n["contracts"])]
+    t["contracts"] = [_header("contracts")] + [
+        _contract(i, rng, money, codes, events, people, sources) for i in range(n["contracts"])
+    ]
     t["projects"] = [_header("projects")] + [
         [f"project-{i}", f"Project {i}", rng.choice(["transport_route", "joint_venture", "initiative"]),
          rng.choice(["proposed", "agreed", "operating"]), f"project-{rng.randrange(i)}" if i and i % 4 == 0 else "",
@@ -271,8 +276,8 @@ def _figures(count: int, conversions: int, series, codes, sources, rng: random.R
         year = str(1996 + i % 28)
         low = str(rng.randrange(1, 100_000) * 1000)
         figures.append(
-            [f"figure-{i}", measure, country, partner, year, year, low, "", "exact", base, "", "false", "", "", "", "", "",
-             rng.choice(sources)]
+            [f"figure-{i}", measure, country, partner, year, year, low, "", "exact", base, "", "false",
+             "", "", "", "", "", rng.choice(sources)]
         )  # fmt: skip
         if len(converted) <= conversions:
             day, price = rng.choice(series[(bank, base, quote)])

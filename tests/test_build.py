@@ -16,10 +16,11 @@ from click.testing import CliRunner
 from conftest import ROOT, copy_package, csv_path, set_cell
 from intergov import build as builder
 from intergov import schema as ts
-from intergov.build import BuildError, InvalidPackage, VersionExists, build
+from intergov.build import BuildError, InvalidPackage, NotCanonical, PublishError, VersionExists, build
 from intergov.cli import main
-from intergov.fmt import canonical_text
-from intergov.load import sha256
+from intergov.fmt import apply, canonical_text, format_package
+from intergov.package import load
+from intergov.reader import sha256
 from intergov.schema import exact_decimal
 
 #: A fixed release time (SOURCE_DATE_EPOCH) for builds outside git: 2026-11-28T00:00:00Z.
@@ -32,6 +33,13 @@ def make_project(tmp_path: Path) -> Path:
     for name in ("CHANGELOG.md", "LICENSE"):
         shutil.copy(ROOT / name, tmp_path / name)
     return descriptor
+
+
+def format_all(descriptor: Path) -> None:
+    """Put every table of the package into canonical form, as ``intergov fmt`` does."""
+    package, _ = load(descriptor)
+    for table in format_package(package):
+        apply(table)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -92,6 +100,9 @@ def test_csv_is_canonical(project: Path, tmp_path: Path) -> None:
     set_cell(project, "agreements", "comprehensive-programme-2022-2026", "signed_city", "Baku")
     rows = csv_path(project, "agreements").read_text(encoding="utf-8").splitlines(keepends=True)
     csv_path(project, "agreements").write_text("".join([rows[0], *reversed(rows[1:])]), encoding="utf-8")
+    with pytest.raises(NotCanonical, match=r"run `intergov fmt`"):
+        build(project, tmp_path / "dist")
+    format_all(project)
     build(project, tmp_path / "dist")
     folder = tmp_path / "dist" / "intergov-0.1.0"
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
@@ -290,3 +301,108 @@ def test_exact_decimal(cell: str, field: dict, value: str) -> None:
 def test_inexact_decimal(cell: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         exact_decimal(cell, {"name": "x", "type": "number"})
+
+
+def set_name(descriptor: Path, name: object) -> None:
+    data = json.loads(descriptor.read_text(encoding="utf-8"))
+    data["name"] = name
+    descriptor.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["/../../escaped", "../../x", "../x", "a/b", ".hidden", "Intergov", ""])
+def test_a_name_that_cannot_name_a_folder_is_refused(project: Path, tmp_path: Path, name: object) -> None:
+    set_name(project, name)
+    with pytest.raises(BuildError, match=re.escape("^[a-z0-9][a-z0-9._-]*$")) as caught:
+        build(project, tmp_path / "work" / "dist")
+    assert "cannot name a release folder" in str(caught.value)
+    assert not (tmp_path / "work" / "dist").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"], "nothing written beside dist either"
+    result = CliRunner().invoke(main, ["build", str(project), "--dist", str(tmp_path / "work" / "dist")])
+    assert result.exit_code == 1 and "cannot name a release folder" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_publish_refuses_a_target_outside_dist(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    with pytest.raises(BuildError, match="outside"):
+        builder._publish(dist, "../escaped", {"a.txt": b"a"}, b"zip")
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "escaped.zip").exists()
+
+
+def test_a_version_folder_linked_outside_dist_is_refused(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "intergov-0.1.0").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(BuildError, match="outside"):
+        build(project, tmp_path / "dist")
+    assert list(outside.iterdir()) == []
+
+
+def test_the_published_csv_is_the_source_file(release: Path) -> None:
+    for table in (release / "data").glob("*.csv"):
+        assert table.read_bytes() == (ROOT / "datapackage" / "data" / table.name).read_bytes(), table.name
+
+
+def test_a_table_not_in_canonical_form_is_not_built(project: Path, tmp_path: Path) -> None:
+    people = csv_path(project, "people")
+    people.write_bytes(people.read_bytes().replace(b"\n", b"\r\n"))
+    with pytest.raises(NotCanonical) as caught:
+        build(project, tmp_path / "dist")
+    assert caught.value.files == (f"{people}: not canonical: CR or CRLF line endings",)
+    assert not (tmp_path / "dist").exists()
+    result = CliRunner().invoke(main, ["build", str(project), "--dist", str(tmp_path / "dist")])
+    assert result.exit_code == 1
+    assert "run `intergov fmt` (make fmt)" in result.stderr and "people.csv: not canonical" in result.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_table_fmt_cannot_rewrite_is_not_built(project: Path, tmp_path: Path) -> None:
+    descriptor = json.loads(project.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["dialect"] = {"delimiter": ","}
+    project.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    with pytest.raises(NotCanonical, match=r"\[format-dialect\].*fix this first"):
+        build(project, tmp_path / "dist")
+
+
+def test_a_dist_that_cannot_be_written_is_a_usage_problem(project: Path) -> None:
+    with pytest.raises(PublishError, match=re.escape("cannot publish intergov-0.1.0 into /dev/null/x")):
+        build(project, "/dev/null/x")
+    result = CliRunner().invoke(main, ["build", str(project), "--dist", "/dev/null/x"])
+    assert result.exit_code == 2, result.output
+    assert "cannot publish intergov-0.1.0 into /dev/null/x" in result.stderr
+    assert isinstance(result.exception, SystemExit), "a message, not a traceback"
+
+
+def test_a_build_from_inside_the_package_folder_finds_the_project_files(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.parent)
+    built = build("datapackage.json", tmp_path / "dist")
+    assert (built.folder / "CHANGELOG.md").read_bytes() == (ROOT / "CHANGELOG.md").read_bytes()
+
+
+def test_cli_takes_the_report_options_of_validate(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    dist = str(tmp_path / "dist")
+    strict = CliRunner().invoke(main, ["build", str(project), "--dist", dist, "--strict", "--format", "github"])
+    assert strict.exit_code == 1 and "::warning " in strict.stdout and "conversion-no-rate" in strict.stdout
+    assert "### intergov validate: invalid" in summary.read_text(encoding="utf-8")
+    excused = CliRunner().invoke(
+        main, ["build", str(project), "--dist", dist, "--strict", "--ignore", "conversion-", "--max-findings", "0"]
+    )
+    assert excused.exit_code == 0, excused.output
+    assert excused.stdout.endswith("valid: 0 errors, 0 warnings\n") and "built: " in excused.stderr
+
+
+def test_select_and_ignore_never_let_an_error_through(project: Path, tmp_path: Path) -> None:
+    set_cell(project, "agreements", "comprehensive-programme-2022-2026", "kind", "treatise")
+    with pytest.raises(InvalidPackage, match="an error always blocks a build") as caught:
+        build(project, tmp_path / "dist", ignore=["constraint-enum"])
+    assert caught.value.hidden == 1 and not any(f.rule == "constraint-enum" for f in caught.value.result.findings)
+    result = CliRunner().invoke(main, ["build", str(project), "--dist", str(tmp_path / "dist"), "--select", "date-"])
+    assert result.exit_code == 1 and "an error always blocks a build" in result.stderr
+    assert not (tmp_path / "dist").exists()

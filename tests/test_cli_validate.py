@@ -196,6 +196,28 @@ def test_usage_problems_exit_2_without_traceback(args: list[str]) -> None:
     assert "Error" in result.output
 
 
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--select", "constraint-enm"], "'constraint-enm' (did you mean 'constraint-enum'?)"),
+        (["--ignore", "date-real", "--ignore", "datee-"], "'datee-'"),
+        (["--select", "date"], "'date'"),
+        (["--select", "conversion-rate", "--select", "nothing-like-it-"], "'nothing-like-it-'"),
+    ],
+    ids=["typo", "prefix-typo", "prefix-without-dash", "one-of-two"],
+)
+def test_a_pattern_that_matches_no_rule_is_a_usage_problem(broken: Path, options: list[str], named: str) -> None:
+    result = invoke(str(broken), *options)
+    assert result.exit_code == 2
+    assert named in result.output
+    assert not FINDING_LINE.match(result.output.splitlines()[0])
+
+
+@pytest.mark.parametrize("pattern", ["rule-crashed", "format-failed", "blank-header", "corroboration-", "date-real"])
+def test_every_known_rule_id_and_prefix_is_accepted(pattern: str) -> None:
+    assert invoke(str(REAL_PACKAGE), "--select", pattern).exit_code == 0
+
+
 def test_a_folder_without_descriptor_exits_2(tmp_path: Path) -> None:
     result = invoke(str(tmp_path))
     assert result.exit_code == 2

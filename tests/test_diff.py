@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from conftest import append_row, copy_package, read_rows, set_cell, write_rows
 from intergov.cli import main
-from intergov.diff import CellChange, Level, PackageDiff, compare, constraint_effect, render
+from intergov.diff import CellChange, DiffError, Level, PackageDiff, TableDiff, compare, constraint_effect
 from intergov.package import load
+from intergov.report.diff import render
 from test_build import build_release
 
 AGREEMENT = "comprehensive-programme-2022-2026"
@@ -229,3 +230,73 @@ def test_cli_unknown_side_is_a_usage_problem(pair: tuple[Path, Path], tmp_path: 
     result = CliRunner().invoke(main, ["diff", str(pair[0]), "no-such-thing", "--repo", str(tmp_path)])
     assert result.exit_code == 2
     assert "'no-such-thing' is neither a package folder, a release zip nor a git ref" in result.stderr
+
+
+def numbered_package(folder: Path, rows: dict[int, str]) -> Path:
+    """A package of one table whose primary key is an integer: ``n`` -> ``v``; its descriptor."""
+    schema = {
+        "fields": [{"name": "n", "type": "integer"}, {"name": "v", "type": "string"}],
+        "primaryKey": ["n"],
+    }
+    descriptor = {
+        "name": "numbers",
+        "version": "0.1.0",
+        "resources": [{"name": "t", "path": "t.csv", "schema": schema}],
+    }
+    folder.mkdir(parents=True)
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    write_csv = "n,v\n" + "".join(f"{n},{v}\n" for n, v in sorted(rows.items()))
+    (folder / "t.csv").write_text(write_csv, encoding="utf-8")
+    return folder / "datapackage.json"
+
+
+def test_rows_are_listed_in_key_order_numbers_as_numbers(tmp_path: Path) -> None:
+    old = numbered_package(tmp_path / "old", {n: "a" for n in (1, 2, 9, 10, 20)})
+    new = numbered_package(tmp_path / "new", {1: "a", 9: "b", 10: "b", 11: "a", 100: "a"})
+    result = diff_of((old, new))
+    (table,) = result.tables
+    assert [r.key for r in table.changed] == [("9",), ("10",)]
+    assert [r["n"] for r in table.added] == ["11", "100"]
+    assert [r["n"] for r in table.removed] == ["2", "20"]
+    full = render(result, view="full")
+    assert full.index("  ~ 9\n") < full.index("  ~ 10\n") and full.index("  + 11\n") < full.index("  + 100\n")
+
+
+def test_markdown_escapes_a_backtick_in_a_value(pair: tuple[Path, Path]) -> None:
+    set_cell(pair[1], "agreements", AGREEMENT, "signed_city", "As`tana|*x*")
+    markdown = render(diff_of(pair), "markdown", view="full")
+    assert f"| `{AGREEMENT}` | `signed_city` | *(empty)* | ``As`tana\\|*x*`` |" in markdown
+
+
+def test_changes_are_worked_out_once(pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    set_cell(pair[1], "agreements", AGREEMENT, "signed_city", "Astana")
+    result = diff_of(pair)
+    calls = []
+    original = TableDiff.changes
+    monkeypatch.setattr(TableDiff, "changes", lambda self: calls.append(self.name) or original(self))
+    for _ in range(2):
+        assert (result.level, result.identical, result.exit_code) == (Level.PATCH, False, 1)
+        render(result, "json", view="full"), render(result, "markdown"), render(result)
+    assert len(calls) == len(result.tables), "each table's changes are worked out once"
+    with pytest.raises(AttributeError):
+        result.schema = ()  # frozen: what was worked out cannot go stale
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        ("Иван,Петров\n".encode("cp1251"), "not UTF-8"),
+        (b"\x00\x01binary", "binary"),
+    ],
+    ids=["cp1251", "binary"],
+)
+def test_a_table_that_cannot_be_read_is_a_usage_problem(pair: tuple[Path, Path], data: bytes, why: str) -> None:
+    people = pair[1].parent / "data" / "people.csv"
+    people.write_bytes(people.read_bytes() + data)
+    (old, _), (new, _) = load(pair[0]), load(pair[1])
+    with pytest.raises(DiffError, match=f"cannot compare .*people.csv:.*{why}"):
+        compare(old, new)
+    result = CliRunner().invoke(main, ["diff", str(pair[0]), str(pair[1])])
+    assert result.exit_code == 2, result.output
+    assert "people.csv" in result.stderr and why in result.stderr
+    assert isinstance(result.exception, SystemExit), "a message, not a traceback"

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import append_row, copy_package, read_rows, set_cell, write_rows
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import append_row, copy_package, read_rows, set_cell, write_rows
 from intergov.engine import run
 from intergov.package import load
 
@@ -149,7 +149,7 @@ def packages(draw) -> tuple[dict, dict[str, list[list[str]]]]:
             header[-1] = ""
         rows = [header]
         for _ in range(draw(st.integers(0, 7))):
-            row = [draw(st.sampled_from(_pool(f) + ["", "NA"])) for f in fields]
+            row = [draw(st.sampled_from([*_pool(f), "", "NA"])) for f in fields]
             shape = draw(st.integers(0, 12))
             if shape == 1:
                 row = []
@@ -164,7 +164,8 @@ def packages(draw) -> tuple[dict, dict[str, list[list[str]]]]:
             rows.append(row)
         data[name] = rows
         resources.append({"name": name, "path": f"data/{name}.csv", "schema": schema})
-    return {"$schema": PROFILE, "name": "generated", "resources": resources}, data
+    layout = draw(st.sampled_from(["\n", "\n", "\n", "\r\n", "bom"]))
+    return {"$schema": PROFILE, "name": "generated", "resources": resources, "x-layout": layout}, data
 
 
 def _pool(field: dict) -> list[str]:
@@ -174,15 +175,18 @@ def _pool(field: dict) -> list[str]:
 def write_package(root: Path, descriptor: dict, data: dict[str, list[list[str]]]) -> Path:
     """Write a descriptor and its CSV files (blank records as blank lines); return the descriptor path."""
     (root / "data").mkdir(parents=True, exist_ok=True)
+    layout = descriptor.get("x-layout", "\n")  # line ending, or a byte-order mark
+    ending = "\r\n" if layout == "\r\n" else "\n"
     for name, rows in data.items():
         buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator=ending)
         for row in rows:
             if row:
                 writer.writerow(row)
             else:
-                buffer.write("\n")
-        (root / "data" / f"{name}.csv").write_text(buffer.getvalue(), encoding="utf-8", newline="")
+                buffer.write(ending)
+        text = ("\ufeff" if layout == "bom" else "") + buffer.getvalue()
+        (root / "data" / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
     path = root / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     return path
@@ -232,13 +236,13 @@ def assert_same(path: Path) -> None:
         pd.testing.assert_frame_equal(fast.tables[name].typed, table.typed)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(packages())
 def test_generated_packages(tmp_path_factory, generated):
     descriptor, data = generated
     path = write_package(tmp_path_factory.mktemp("pkg"), descriptor, data)
     for resource in descriptor["resources"]:
-        assume(read_as_declared((path.parent / resource["path"]).read_text(encoding="utf-8")))
+        assume(read_as_declared((path.parent / resource["path"]).read_text(encoding="utf-8-sig")))
     assert_same(path)
 
 

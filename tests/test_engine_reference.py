@@ -8,6 +8,7 @@ lines, so every later agreement starts two lines below its record number.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import pandas as pd
@@ -232,3 +233,16 @@ def test_unknown_engine_is_refused(package: Path) -> None:
     assert loaded is not None
     with pytest.raises(ValueError, match="unknown engine"):
         engine.run(loaded, "spreadsheet")
+
+
+@pytest.mark.parametrize("kind", ["hash-count", "byte-count", "source-error", "row-constraint"])
+def test_a_frictionless_error_without_a_rule_of_its_own_is_a_frictionless_error(kind: str) -> None:
+    """The rule ids are a closed set (README, --select): an error kind intergov does not name is not one."""
+    error = SimpleNamespace(type=kind, title="Some Error", note="what frictionless-py says", label=None)
+    found = reference._other_finding(kind, error, "a.csv", 3, None, None, None)
+    assert (found.rule, found.line, found.message) == ("frictionless-error", 3, "Some Error: what frictionless-py says")
+
+
+def test_a_constraint_without_a_rule_of_its_own_is_a_frictionless_error() -> None:
+    rule, message = reference.cell_message("constraint-error", 'constraint "jsonSchema" is "{}"', "x", {"name": "a"})
+    assert rule == "frictionless-error" and "jsonSchema" in message

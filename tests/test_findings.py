@@ -12,8 +12,10 @@ from intergov.findings import (
     WARNING,
     Finding,
     exit_code,
+    matches,
     ordered,
     select,
+    sort_key,
     summarize,
 )
 
@@ -76,6 +78,33 @@ def test_ordered_is_deterministic_for_same_place_findings() -> None:
     assert ordered(found) == ordered(reversed(found))
 
 
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"field": "name"},
+        {"field": None},
+        {"severity": WARNING},
+        {"value": None},
+        {"value": ""},
+        {"line": None},
+        {"column": None},
+    ],
+    ids=["field", "no-field", "severity", "no-value", "empty-value", "no-line", "no-column"],
+)
+def test_the_sort_key_tells_apart_findings_that_differ_in_any_one_field(other: dict) -> None:
+    """A total key: the order of two different findings never depends on the order of a set."""
+    f = Finding("data/a.csv", 2, 1, "id", "x", "type-error", ERROR, "m")
+    g = dataclasses.replace(f, **other)
+    assert f != g and sort_key(f) != sort_key(g)
+    assert ordered([f, g]) == ordered([g, f]) == sorted([f, g], key=sort_key)
+
+
+def test_findings_differing_only_in_field_are_ordered_by_field() -> None:
+    found = [dataclasses.replace(finding(), field=name) for name in ("c", "a", "b")]
+    assert [f.field for f in ordered(found)] == ["a", "b", "c"]
+    assert [f.field for f in ordered(reversed(found))] == ["a", "b", "c"]
+
+
 def test_summarize_counts_every_severity() -> None:
     found = [finding(), finding(line=3), finding(severity=WARNING)]
     assert summarize(found) == {"error": 2, "warning": 1}
@@ -104,6 +133,14 @@ def test_select_and_ignore_match_exactly_or_by_dash_prefix(
 ) -> None:
     found = [finding(rule) for rule in RULE_IDS]
     assert [f.rule for f in select(found, select=selected, ignore=ignored)] == kept
+
+
+@pytest.mark.parametrize(
+    ("rule", "patterns", "matched"),
+    [("date-order", ["date-order"], True), ("date-order", ["date-"], True), ("date-order", ["date"], False)],
+)
+def test_a_pattern_matches_exactly_or_as_a_dash_prefix(rule: str, patterns: list[str], matched: bool) -> None:
+    assert matches(rule, patterns) is matched
 
 
 def test_exit_code_errors_block_warnings_only_when_strict() -> None:

@@ -17,6 +17,8 @@ from click.testing import CliRunner
 
 from conftest import copy_package, csv_path, set_cell
 from intergov.cli import main
+from intergov.engine.text import decode
+from intergov.rules.cells import formula_problem
 
 DESCRIPTOR = "datapackage/datapackage.json"
 
@@ -171,6 +173,16 @@ def test_quote_that_closes_rows_later_does_not_swallow_them(mini: Path, tmp_path
     assert not any(f["rule"] == "extra-cell" for f in findings)
 
 
+@pytest.mark.parametrize("character", ["\x0c", "\x0b", "\x1e", "\x85", "\u2028"])
+def test_a_character_that_is_no_line_break_does_not_move_a_quote_finding(character: str) -> None:
+    """Lines are counted as the CSV reader and an editor count them: at CR and LF only."""
+    text = f'id,a,b\n1,p{character}q,r\n2,x,"open\n3,y,z\n4,q"oops\n'
+    usable, (finding,) = decode(text.encode("utf-8"), "a.csv")
+    assert usable is None
+    assert (finding.rule, finding.line) == ("unclosed-quote", 3)
+    assert "lines 3-5" in finding.message
+
+
 def test_text_after_a_closing_quote(mini: Path, tmp_path: Path) -> None:
     line = edit_bytes(mini, "people", b",Ilham Aliyev,", b',"Ilham" Aliyev,')
     _, findings, _ = run_validate(tmp_path)
@@ -292,6 +304,11 @@ def test_formula_injection(mini: Path, tmp_path: Path, start: str) -> None:
     finding = the(findings, "formula-injection", "sources.csv")
     assert (code, finding["line"], finding["field"]) == (1, line, "title")
     assert repr(start) in finding["message"]
+
+
+@pytest.mark.parametrize("space", ["\u3000", "\u00a0", " \t", "\u2003"])
+def test_a_formula_after_spaces_is_named_by_its_own_character(space: str) -> None:
+    assert "starts with '='" in formula_problem(f"{space}=SUM(A1)")
 
 
 def test_negative_number_is_not_a_formula(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

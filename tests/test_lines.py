@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
+from intergov import lines
 from intergov.lines import line_of_record, record_lines, unclosed_quote_line
 
 
@@ -96,3 +99,44 @@ def test_line_of_record_of_nothing_is_line_one() -> None:
 )
 def test_unclosed_quote_line(text: str, line: int | None) -> None:
     assert unclosed_quote_line(text) == line
+
+
+def test_records_pair_each_record_with_the_line_it_starts_on() -> None:
+    text = 'id,note\r\n1,"two\r\nlines"\r\n\r\n2,x'
+    assert list(lines.records(text)) == [(1, ["id", "note"]), (2, ["1", "two\r\nlines"]), (4, []), (5, ["2", "x"])]
+    assert [start for start, _ in lines.records(text)] == record_lines(text)
+
+
+def test_strict_records_say_where_a_misplaced_quote_stops_the_reader() -> None:
+    rows = lines.records('id,note\n1,"a\nb"c\n', strict=True)
+    assert next(rows) == (1, ["id", "note"])
+    with pytest.raises(lines.MalformedRecord) as caught:
+        next(rows)
+    assert (caught.value.start, caught.value.line) == (2, 3)
+
+
+@pytest.mark.parametrize("character", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_only_cr_and_lf_break_lines(character: str) -> None:
+    """``str.splitlines`` breaks at these too; the CSV reader and an editor's line numbers do not."""
+    text = f"id,note\n1,a{character}b\n2,c\n"
+    assert record_lines(text) == [1, 2, 3]
+    assert lines.line_of_offset(text, text.index("2,c")) == 3
+    assert lines.offset_of_line(text, 3) == text.index("2,c")
+
+
+@pytest.mark.parametrize("line", [1, 2, 3, 4, 5])
+def test_line_of_offset_and_offset_of_line_are_inverses(line: int) -> None:
+    text = "a\r\nb\x0cc\rd\n\ne"
+    assert lines.line_of_offset(text, lines.offset_of_line(text, line)) == line
+
+
+def test_reading_a_big_cell_leaves_the_csv_field_limit_as_it_was() -> None:
+    before = csv.field_size_limit(csv.field_size_limit())  # the limit, unchanged
+    csv.field_size_limit(131_072)  # the csv module's default, lower than the cell
+    try:
+        text = 'id,note\n1,"' + "x" * 200_000 + '"\n2,y\n'
+        assert record_lines(text) == [1, 2, 3]
+        assert [len(r[-1]) for _, r in lines.records(text)] == [4, 200_000, 1]
+        assert csv.field_size_limit() == 131_072
+    finally:
+        csv.field_size_limit(before)

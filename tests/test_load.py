@@ -1,9 +1,11 @@
-"""``intergov.load``: verified, typed pandas frames from a release folder or zip; tampered files refused."""
+"""``from intergov import load`` (:mod:`intergov.reader`): verified, typed frames of a release; tampering refused."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
+import types
 import zipfile
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 
 from intergov import schema as ts
-from intergov.load import LoadError, TamperedError
+from intergov.reader import LoadError, TamperedError
 from test_build import build_release
 
 
@@ -38,10 +40,19 @@ def test_importable_from_the_package() -> None:
 
 
 def test_callable_even_after_the_module_is_imported() -> None:
-    import intergov.load  # binds the name intergov.load to the module
+    import intergov.reader  # the module that holds it has its own name, so it cannot shadow the function
     from intergov import load
 
     assert callable(load) and callable(intergov.load)
+    assert load is intergov.load is intergov.reader.load
+
+
+def test_no_module_is_called_load() -> None:
+    import intergov
+
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("intergov.load")
+    assert isinstance(intergov.load, types.FunctionType), "still the function, not a module in disguise"
 
 
 def test_one_typed_frame_per_table(release: Path) -> None:

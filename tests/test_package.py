@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import csv_path
+from conftest import REAL_PACKAGE, csv_path
 from intergov.findings import ERROR, Finding
 from intergov.package import PackageError, load, locate
 from intergov.validate import validate
@@ -309,3 +309,94 @@ def test_a_package_without_usable_resources_still_validates_without_a_traceback(
     result = validate(package)
     assert result.exit_code == 1
     assert {f.rule for f in result.findings} == {"unsafe-path"}
+
+
+def edit_schema(descriptor: Path, table: str, change: Callable[[dict[str, Any]], None]) -> str:
+    """Apply ``change`` to a table's Table Schema file, write it back indented; return the new text."""
+    path = descriptor.parent.parent / "schemas" / f"{table}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def foreign_key(schema: dict[str, Any], field: str) -> dict[str, Any]:
+    """The foreign key of ``schema`` on the one local ``field``."""
+    return next(fk for fk in schema["foreignKeys"] if fk["fields"] == [field])
+
+
+KEY_EDITS: dict[str, tuple[str, Callable[[dict[str, Any]], None], str]] = {
+    "primary-key": ("agreements", lambda s: s.update(primaryKey=["agreement_idd"]), "the primary key"),
+    "unique-key": (
+        "commission_sessions",
+        lambda s: s.update(uniqueKeys=[["commission_id", "agreement_idd"]]),
+        "a unique key (uniqueKeys)",
+    ),
+    "foreign-key-fields": (
+        "agreements",
+        lambda s: foreign_key(s, "event_id").update(fields=["agreement_idd"]),
+        "a foreign key",
+    ),
+    "foreign-key-to-itself": (
+        "projects",
+        lambda s: foreign_key(s, "parent_project_id")["reference"].update(resource="", fields=["agreement_idd"]),
+        "a foreign key's reference",
+    ),
+    "foreign-key-to-itself-by-name": (
+        "projects",
+        lambda s: foreign_key(s, "parent_project_id")["reference"].update(fields=["agreement_idd"]),
+        "a foreign key's reference",
+    ),
+    "foreign-key-to-another-table": (
+        "agreements",
+        lambda s: foreign_key(s, "event_id")["reference"].update(fields=["agreement_idd"]),
+        "a foreign key's reference",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(KEY_EDITS.values()), ids=list(KEY_EDITS))
+def test_a_key_naming_an_unknown_field_is_reported_at_its_line(
+    package: Path, case: tuple[str, Callable[[dict[str, Any]], None], str]
+) -> None:
+    """The schema is wrong, not every row: one finding on the schema's line, and the resource is left out."""
+    table, change, what = case
+    text = edit_schema(package, table, change)
+    pkg, findings = load(package)
+    f = only(findings, "schema-invalid")
+    assert Path(f.path).name == f"{table}.json"
+    assert f.line == line_of(text, '"agreement_idd"')
+    assert f.message.startswith(f"{what} names 'agreement_idd', which is not a field of ")
+    assert pkg is not None and pkg.resource(table) is None
+    assert [r.name for r in pkg.resources] == [r.name for r in load(REAL_PACKAGE)[0].resources if r.name != table]
+
+
+def test_a_unique_key_naming_an_unknown_field_is_not_silently_unchecked(package: Path) -> None:
+    edit_schema(package, "commission_sessions", lambda s: s.update(uniqueKeys=[["nope"]]))
+    result = validate(package)
+    assert [(Path(f.path).name, f.rule) for f in result.findings if f.severity == ERROR] == [
+        ("commission_sessions.json", "schema-invalid")
+    ]
+
+
+def test_a_foreign_key_to_an_unknown_field_of_another_table_blames_the_schema_not_each_row(package: Path) -> None:
+    edit_schema(
+        package, "agreements", lambda s: foreign_key(s, "signed_country_code")["reference"].update(fields=["code"])
+    )
+    result = validate(package)
+    assert not [f for f in result.findings if f.rule == "foreign-key"]
+    assert [f.message for f in result.findings if f.rule == "schema-invalid"] == [
+        "a foreign key's reference names 'code', which is not a field of 'countries'; correct the field name"
+    ]
+
+
+def test_a_foreign_key_to_an_undeclared_resource_is_reported_at_its_line(package: Path) -> None:
+    text = edit_schema(
+        package, "agreements", lambda s: foreign_key(s, "event_id")["reference"].update(resource="eventz")
+    )
+    pkg, findings = load(package)
+    f = only(findings, "schema-invalid")
+    assert (Path(f.path).name, f.line) == ("agreements.json", line_of(text, '"eventz"'))
+    assert "'eventz'" in f.message and "does not declare" in f.message
+    assert pkg is not None and pkg.resource("agreements") is not None  # its other keys and values are still checked

@@ -5,9 +5,12 @@ Git repositories are made in ``tmp_path`` only; nothing here runs git in the pro
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
+import shutil
+import stat
 import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,11 +18,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import append_row, set_cell
+from conftest import ROOT, append_row, set_cell
 from intergov.build import build
 from intergov.cli import main
 from intergov.diff import Level
-from intergov.release import ReleaseError, Version, bump_level, check, parse_version, release_time, write_entry
+from intergov.release import (
+    ReleaseError,
+    Version,
+    bump_level,
+    changelog_path,
+    check,
+    parse_version,
+    release_time,
+    write_entry,
+)
 from test_build import make_project
 from test_diff import AGREEMENT, remove_field
 
@@ -216,3 +228,65 @@ def test_build_in_git_takes_created_from_the_commit_and_equals_the_tag(repo: Pat
     assert descriptor["created"] == "2026-11-28T10:00:00Z"
     result = CliRunner().invoke(main, ["diff", "v0.1.0", str(built.zip), "--repo", str(repo.parent.parent)])
     assert result.exit_code == 0 and "no differences" in result.stdout
+
+
+def test_a_table_that_cannot_be_read_is_a_usage_problem(repo: Path) -> None:
+    people = repo.parent / "data" / "people.csv"
+    people.write_bytes(people.read_bytes() + "Иван,Петров\n".encode("cp1251"))
+    for args in (["release", "check", str(repo)], ["release", str(repo)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert "people.csv" in result.stderr and "not UTF-8" in result.stderr
+        assert isinstance(result.exception, SystemExit), "a message, not a traceback"
+
+
+def test_the_changelog_is_replaced_atomically_keeping_its_permissions(repo: Path) -> None:
+    changelog = repo.parent.parent / "CHANGELOG.md"
+    changelog.chmod(0o640)
+    append_row(repo, "people", {"person_id": "new-person", "full_name": "New", "country_code": "KAZ"})
+    set_version(repo, "0.2.0")
+    assert write_entry(repo, today=date(2026, 12, 1)).written
+    assert stat.S_IMODE(changelog.stat().st_mode) == 0o640
+    assert [p.name for p in changelog.parent.iterdir() if p.name.startswith(".CHANGELOG")] == []
+
+
+def test_a_first_changelog_is_created(repo: Path) -> None:
+    changelog = repo.parent.parent / "CHANGELOG.md"
+    changelog.unlink()
+    set_version(repo, "0.1.1")
+    done = write_entry(repo, today=date(2026, 12, 1))
+    assert done.written and changelog.read_text(encoding="utf-8").startswith("# Changelog\n\n## 0.1.1 - 2026-12-01\n")
+
+
+def test_release_from_inside_the_package_folder_finds_the_changelog(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo.parent)
+    assert changelog_path("datapackage.json") == repo.parent.parent.absolute() / "CHANGELOG.md"
+
+
+def reference_script():
+    """``scripts/reference.py`` as a module."""
+    spec = importlib.util.spec_from_file_location("reference", ROOT / "scripts" / "reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reference_tables_are_written_atomically_from_the_schemas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = reference_script()
+    data = shutil.copytree(ROOT / "datapackage" / "data", tmp_path / "data")
+    monkeypatch.setattr(reference, "DATA", data)
+    countries = data / "countries.csv"
+    countries.write_text("country_code,alpha_2_code,numeric_code,name\nAZE,AZ,031,Azerbaijan\n", encoding="utf-8")
+    countries.chmod(0o640)
+    assert reference.main(["--check"]) == 1
+    assert reference.main([]) == 0
+    assert countries.read_bytes() == (ROOT / "datapackage" / "data" / "countries.csv").read_bytes()
+    assert stat.S_IMODE(countries.stat().st_mode) == 0o640
+    assert sorted(p.name for p in data.iterdir()) == sorted(p.name for p in (ROOT / "datapackage" / "data").iterdir())
+    schema = json.loads((ROOT / "schemas" / "currencies.json").read_text(encoding="utf-8"))
+    header = reference.table_text("currencies").split("\n", 1)[0]
+    assert header == ",".join(f["name"] for f in schema["fields"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from intergov.findings import ERROR, WARNING, Finding, ordered
-from intergov.report import FORMATS, github, markdown, render
+from intergov.report import FORMATS, github, markdown, plural, render
 from intergov.validate import Result
 
 #: One of each shape: cell, row, file-level, hostile text in every field.
@@ -96,6 +96,31 @@ def test_markdown_max_findings_and_max_bytes(result: Result) -> None:
     capped = markdown.render(result, max_bytes=700, more="see the JSON report")
     assert len(capped.encode()) <= 700
     assert re.search(r"\.\.\. and \d more findings? not shown \(see the JSON report\)\.", capped)
+
+
+def test_markdown_max_bytes_counts_utf8_bytes_not_characters() -> None:
+    """Cyrillic takes two bytes a letter: a cap in characters lets the summary grow past GitHub's limit."""
+    message = "значение не входит в список допустимых " * 3
+    findings = [
+        Finding("data/люди.csv", n, 2, "имя", "Ильхам", "constraint-enum", ERROR, message) for n in range(2, 60)
+    ]
+    capped = markdown.render(Result("datapackage.json", findings), max_bytes=4_000)
+    assert len(capped.encode("utf-8")) <= 4_000
+    assert "more findings not shown" in capped
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "many", "said"),
+    [
+        (0, "error", None, "0 errors"),
+        (1, "error", None, "1 error"),
+        (2, "file", None, "2 files"),
+        (1, "party", "parties", "1 party"),
+        (2, "party", "parties", "2 parties"),
+    ],
+)
+def test_plural(count: int, word: str, many: str | None, said: str) -> None:
+    assert plural(count, word, many) == said
 
 
 def test_markdown_of_a_valid_result() -> None:

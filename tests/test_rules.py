@@ -9,15 +9,17 @@ meta-tests fail when a rule has no case in either table.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-from conftest import REAL_PACKAGE, append_row, copy_package, csv_path, read_rows, set_cell, write_rows
+from conftest import REAL_PACKAGE, ROOT, append_row, copy_package, csv_path, read_rows, set_cell, write_rows
+from intergov import schema as ts
 from intergov.findings import ERROR, WARNING, Finding, exit_code
-from intergov.rules import RULES
+from intergov.rules import RULES, conversions, dates, provenance, values
 from intergov.validate import Result, validate
 
 Edit = Callable[[Path], object]
@@ -407,3 +409,63 @@ def test_a_rule_is_silent_on_rows_the_table_schema_layer_reported(tmp_path: Path
     set_cell(descriptor, "figures", TRADE_RANGE, "value_qualifier", "bogus")
     result = validate(descriptor)
     assert [f.rule for f in result.findings if f.severity == ERROR] == ["constraint-enum"]
+
+
+def _schema(table: str) -> dict:
+    """The Table Schema of ``table`` under ``schemas/``."""
+    return json.loads((ROOT / "schemas" / f"{table}.json").read_text(encoding="utf-8"))
+
+
+def _enum(table: str, field: str) -> list[str]:
+    """The ``enum`` of a field in its Table Schema."""
+    (found,) = [f for f in _schema(table)["fields"] if f["name"] == field]
+    return found["constraints"]["enum"]
+
+
+#: Each value a rule compares a field with, and the field: a renamed enum value must fail here, not silence a rule.
+ENUM_LITERALS = {
+    "count-measures": (values.COUNT_MEASURES, "figures", "measure"),
+    "bilateral-measures": (values.BILATERAL_MEASURES, "figures", "measure"),
+    "cost-estimate": ({values.COST_ESTIMATE}, "figures", "measure"),
+    "forward-measures": (dates.FORWARD_MEASURES, "figures", "measure"),
+    "qualifiers-figures": ({*values.SINGLE_VALUE, values.RANGE, values.NOT_STATED}, "figures", "value_qualifier"),
+    "qualifiers-contracts": ({*values.SINGLE_VALUE, values.RANGE, values.NOT_STATED}, "contracts", "value_qualifier"),
+    "converted-bound": (set(conversions.BOUND_COLUMNS), "currency_conversions", "converted_bound"),
+}
+
+
+@pytest.mark.parametrize("case", list(ENUM_LITERALS.values()), ids=list(ENUM_LITERALS))
+def test_every_value_a_rule_looks_for_is_allowed_by_the_schema(case: tuple[set[str], str, str]) -> None:
+    literals, table, field = case
+    assert set(literals) <= set(_enum(table, field))
+
+
+def test_the_qualifiers_the_rules_know_are_all_the_schema_allows() -> None:
+    known = {*values.SINGLE_VALUE, values.RANGE, values.NOT_STATED}
+    assert set(_enum("figures", "value_qualifier")) == set(_enum("contracts", "value_qualifier")) == known
+
+
+def test_each_converted_bound_names_a_value_column_of_figures() -> None:
+    assert set(conversions.BOUND_COLUMNS.values()) <= set(ts.field_names(_schema("figures")))
+
+
+def test_every_table_a_corroboration_may_name_can_be_looked_up() -> None:
+    """provenance finds a record by its one-field primary key and reads its source_id."""
+    for table in _enum("corroborations", "table_name"):
+        schema = _schema(table)
+        assert len(ts.primary_key(schema)) == 1 and "source_id" in ts.field_names(schema), table
+
+
+def test_a_check_two_rules_share_runs_once_per_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    for module, name in [(conversions, "OfficialRates"), (provenance, "_records")]:
+        original = getattr(module, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    result = validate(REAL_PACKAGE)
+    assert sorted(calls) == ["OfficialRates", "_records"]
+    assert [f.rule for f in result.findings] == ["conversion-no-rate"]

@@ -4,9 +4,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """Lazy exports: ``from intergov import load`` (see :func:`intergov.load.load`)."""
+    """Lazy exports: ``from intergov import load`` (see :func:`intergov.reader.load`)."""
     if name == "load":
-        from intergov.load import load
+        from intergov.reader import load
 
         return load
     raise AttributeError(f"module 'intergov' has no attribute {name!r}")

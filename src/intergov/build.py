@@ -1,14 +1,19 @@
 """Build a release: validate, then write ``dist/<name>-<version>/``, its zip and ``SHA256SUMS``.
 
 Nothing invalid is published: the package is validated first, and a blocking
-finding stops the build before anything is written. The release holds
+finding stops the build before anything is written. Nor is anything published
+that is not in canonical form: a table that ``intergov fmt --check`` would list
+stops the build too (run ``intergov fmt``), so the published CSV is the source
+file, byte for byte. The package's ``name`` names the release folder, so it
+must be a plain name (:data:`NAME`), and the folder must land inside ``dist/``.
+The release holds
 
 - ``datapackage.json``: Data Package v2, the version, ``created`` (see
   :func:`intergov.release.release_time`), each table as a CSV and a Parquet
-  resource (see :mod:`intergov.load`) with ``bytes``, ``hash`` and its Table
+  resource (see :mod:`intergov.reader`) with ``bytes``, ``hash`` and its Table
   Schema inline;
-- ``data/<table>.csv``: canonical CSV (:func:`intergov.fmt.render_csv`), rows sorted by primary key;
-- ``data/<table>.parquet``: typed by :func:`intergov.schema.arrow_schema`;
+- ``data/<table>.csv``: the source CSV, canonical (:func:`intergov.fmt.format_package`): rows sorted by primary key;
+- ``data/<table>.parquet``: the same rows in the same order, typed by :func:`intergov.schema.arrow_schema`;
 - ``README.md`` (the data dictionary), ``CHANGELOG.md`` and ``LICENSE``.
 
 Every file is made in memory first, so the build is byte-for-byte
@@ -29,10 +34,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,18 +48,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from intergov import findings as model
 from intergov import schema as ts
 from intergov.dictionary import readme
 from intergov.engine import Table
-from intergov.fmt import render_csv, sort_key
-from intergov.load import FILE_PROPERTIES, PARQUET, PARQUET_MEDIATYPE, PARQUET_SUFFIX, sha256
+from intergov.fmt import format_package
 from intergov.package import Package, display_path
-from intergov.release import CHANGELOG, LICENSE, has_entry, parse_version, release_time
+from intergov.reader import FILE_PROPERTIES, PARQUET, PARQUET_MEDIATYPE, PARQUET_SUFFIX, sha256
+from intergov.release import CHANGELOG, LICENSE, Version, has_entry, parse_version, project_folder, release_time
+from intergov.report.text import line as finding_line
 from intergov.validate import Result, validate
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 SUMS = "SHA256SUMS"
-#: Rule id of a number that cannot be published exactly.
+#: What a package ``name`` must be to name a release folder: no ``/``, no leading ``.``, nothing to escape ``dist/``.
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 #: Zip entry time when the release has no ``created`` (the earliest a zip can record).
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -63,15 +72,38 @@ class BuildError(Exception):
 
 
 class InvalidPackage(BuildError):
-    """The package has blocking findings; ``result`` holds them for a renderer."""
+    """The package has blocking findings; ``result`` holds those selected for a renderer.
 
-    def __init__(self, result: Result) -> None:
-        super().__init__(f"{result.path}: not built: the package has blocking findings")
+    ``hidden`` counts the errors that ``select``/``ignore`` left out of ``result``:
+    they block the build all the same.
+    """
+
+    def __init__(self, result: Result, hidden: int = 0) -> None:
+        message = f"{result.path}: not built: the package has blocking findings"
+        if hidden:
+            message += f" (errors left out by select/ignore: {hidden}; an error always blocks a build)"
+        super().__init__(message)
         self.result = result
+        self.hidden = hidden
+
+
+class NotCanonical(BuildError):
+    """A table is not in canonical form (``intergov fmt --check`` would fail); ``files`` says which and why."""
+
+    def __init__(self, files: Sequence[str]) -> None:
+        super().__init__(
+            "not built: a release publishes the tables exactly as committed, and these are not in canonical form; "
+            "run `intergov fmt` (make fmt), review and commit the result:\n" + "\n".join(f"  {f}" for f in files)
+        )
+        self.files = tuple(files)
 
 
 class VersionExists(BuildError):
     """The version is already in ``dist/`` with different content."""
+
+
+class PublishError(BuildError):
+    """The release could not be written into ``dist/`` (an :class:`OSError`): a usage or environment problem."""
 
 
 @dataclass(frozen=True)
@@ -96,29 +128,49 @@ class Built:
         )
 
 
-def build(path: str | os.PathLike[str], dist: str | os.PathLike[str] = "dist", *, strict: bool = False) -> Built:
+def build(
+    path: str | os.PathLike[str],
+    dist: str | os.PathLike[str] = "dist",
+    *,
+    strict: bool = False,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> Built:
     """Validate the package at ``path``, then publish its release into ``dist``.
 
+    ``select`` and ``ignore`` choose the findings kept in the result (as
+    :func:`intergov.findings.select` does for ``intergov validate``), and so,
+    with ``strict``, the warnings that block; an error blocks the build even
+    when they leave it out.
+
     Raises :class:`InvalidPackage` (blocking findings, including numbers that
-    cannot be exact in Parquet: rule ``number-precision``), :class:`VersionExists`, :class:`BuildError`
-    (a missing CHANGELOG entry or LICENSE), :class:`intergov.package.PackageError`
+    cannot be exact in Parquet: rule ``number-precision``), :class:`NotCanonical`
+    (run ``intergov fmt``), :class:`VersionExists`, :class:`PublishError` (``dist``
+    cannot be written), :class:`BuildError` (a missing CHANGELOG entry or LICENSE,
+    a package name that cannot name a folder), :class:`intergov.package.PackageError`
     (no package) and :class:`intergov.release.ReleaseError` (a version that is not semver).
     """
     result = validate(path, strict=strict)
-    if not result.valid or result.package is None:
-        raise InvalidPackage(result)
+    every = result.findings
+    result.findings = model.select(every, select=select, ignore=ignore)
+    kept = {id(f) for f in result.findings}
+    hidden = sum(1 for f in every if f.severity == model.ERROR and id(f) not in kept)
+    if not result.valid or hidden or result.package is None:
+        raise InvalidPackage(result, hidden)
     package = result.package
     version = parse_version(package.version)
-    changelog, licence = _project_files(package, str(version))
+    stem = release_stem(package, version)
+    sources = _canonical_files(package)
+    changelog, licence = _project_files(package, version)
     created = release_time([package.descriptor_path, *_inputs(package), changelog, licence])
     files: dict[str, bytes] = {}
     resources: list[dict[str, Any]] = []
     frames: dict[str, pd.DataFrame] = {}
     for resource in package.resources:
         name, table = resource.name, result.tables[resource.name]
-        text, typed = published_rows(table)
+        text, typed = table.text.sort_index(), table.typed.sort_index()  # file order: canonical, so sorted by key
         frames[name] = text
-        files[f"data/{name}.csv"] = render_csv([list(text.columns), *text.itertuples(index=False)]).encode("utf-8")
+        files[f"data/{name}.csv"] = sources[name]
         files[f"data/{name}.parquet"] = parquet(table, text, typed)
         resources += _resources(table, files[f"data/{name}.csv"], files[f"data/{name}.parquet"])
     descriptor = _descriptor(package, str(version), created, resources)
@@ -126,21 +178,52 @@ def build(path: str | os.PathLike[str], dist: str | os.PathLike[str] = "dist", *
     files["README.md"] = readme(descriptor, frames).encode("utf-8")
     files["CHANGELOG.md"] = changelog.read_bytes()
     files["LICENSE"] = licence.read_bytes()
-    stem = f"{package.descriptor.get('name', 'data')}-{version}"
     archive = zip_bytes(stem, files, created)
     folder, zipped, sums, reused = _publish(Path(dist), stem, files, archive)
     rows = sum(len(f) for f in frames.values())
     return Built(str(version), folder, zipped, sums, tuple(sorted(files)), len(frames), rows, reused, result)
 
 
-def _project_files(package: Package, version: str) -> tuple[Path, Path]:
-    """``CHANGELOG.md`` (with an entry for ``version``) and ``LICENSE`` beside the package folder."""
-    project = package.root.parent
+def release_stem(package: Package, version: Version) -> str:
+    """``<name>-<version>``: the name of the release folder and zip.
+
+    Raises :class:`BuildError` when the package's ``name`` is not a plain name
+    (:data:`NAME`): a ``/`` or ``..`` in it would put the release outside ``dist/``.
+    """
+    name = package.descriptor.get("name", "data")
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise BuildError(
+            f"{display_path(package.descriptor_path)}: the package name {name!r} cannot name a release folder: "
+            f"use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (^{NAME.pattern}$)"
+        )
+    return f"{name}-{version}"
+
+
+def _canonical_files(package: Package) -> dict[str, bytes]:
+    """Each table's CSV bytes by resource name, as committed; raise :class:`NotCanonical` unless all are canonical.
+
+    The check is ``intergov fmt --check``'s (:func:`intergov.fmt.format_package`).
+    """
+    formatted = format_package(package)
+    problems = []
+    for table in formatted:
+        if table.problem is not None:
+            problems.append(f"{finding_line(table.problem)} [intergov fmt cannot rewrite it: fix this first]")
+        elif table.changes:
+            problems.append(f"{table.path}: not canonical: {', '.join(table.reasons)}")
+    if problems:
+        raise NotCanonical(problems)
+    return {resource.name: table.original for resource, table in zip(package.resources, formatted, strict=True)}
+
+
+def _project_files(package: Package, version: Version) -> tuple[Path, Path]:
+    """``CHANGELOG.md`` (with an entry for ``version``) and ``LICENSE`` in the project folder."""
+    project = project_folder(package.descriptor_path)
     changelog, licence = project / CHANGELOG, project / LICENSE
     for file in (changelog, licence):
         if not file.is_file():
             raise BuildError(f"no {file.name} at {display_path(file)}: a release ships it")
-    if not has_entry(changelog.read_text(encoding="utf-8"), parse_version(version)):
+    if not has_entry(changelog.read_text(encoding="utf-8"), version):
         raise BuildError(
             f"{display_path(changelog)} has no entry for {version}: run `intergov release` (make release) first"
         )
@@ -151,14 +234,6 @@ def _inputs(package: Package) -> list[Path]:
     """The data and schema files the release is made from."""
     schemas = [r.descriptor["schema"] for r in package.resources]
     return [r.file for r in package.resources] + [package.root / s for s in schemas if isinstance(s, str)]
-
-
-def published_rows(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The table's text and typed frames in canonical order: :func:`intergov.fmt.sort_key`, as ``intergov fmt``."""
-    key = sort_key(table.resource.schema, list(table.text.columns))
-    records = {line: list(cells) for line, *cells in table.text.itertuples(name=None)}
-    order = sorted(records, key=lambda line: key(records[line]))
-    return table.text.loc[order], table.typed.loc[order]
 
 
 def _decimals(text: pd.Series, field: Mapping[str, Any], missing: tuple[str, ...]) -> pa.Array:
@@ -253,7 +328,32 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def _publish(dist: Path, stem: str, files: Mapping[str, bytes], archive: bytes) -> tuple[Path, Path, Path, bool]:
-    """Put the release folder, zip and sums into ``dist``, unless the same version is there with other content."""
+    """Put the release folder, zip and sums into ``dist``, unless the same version is there with other content.
+
+    Raises :class:`BuildError` when the folder or zip would resolve outside
+    ``dist`` (a ``..`` in ``stem``, a link), :class:`PublishError` when ``dist``
+    cannot be written (the :class:`OSError` says why).
+    """
+    try:
+        _inside(dist, dist / stem, dist / f"{stem}.zip")
+        return _write(dist, stem, files, archive)
+    except OSError as e:
+        raise PublishError(f"cannot publish {stem} into {display_path(dist)}: {e}") from e
+
+
+def _inside(dist: Path, *targets: Path) -> None:
+    """Refuse a target that does not resolve to an entry directly inside ``dist`` (following links)."""
+    root = dist.resolve()
+    for target in targets:
+        if target.resolve().parent != root:
+            raise BuildError(
+                f"not built: {display_path(target)} resolves to {target.resolve()}, outside {display_path(dist)}; "
+                "a release is only ever written into the dist folder"
+            )
+
+
+def _write(dist: Path, stem: str, files: Mapping[str, bytes], archive: bytes) -> tuple[Path, Path, Path, bool]:
+    """:func:`_publish`'s writing: compare with what is there, stage in ``dist``, rename into place."""
     folder, zipped, sums = dist / stem, dist / f"{stem}.zip", dist / SUMS
     reused = folder.exists() or zipped.exists()
     if (folder.exists() and _tree(folder) != dict(files)) or (zipped.exists() and zipped.read_bytes() != archive):

@@ -3,7 +3,9 @@
 For each table: description, primary, unique and foreign keys, row count;
 for each field: type (and its Parquet type), constraints, description and an
 example value (the schema's ``example``, else the first value in the data).
-Then how to cite the data and how to load it.
+Then how to cite the data and how to load it. Text from the descriptor and
+the data shown in a table cell is escaped by :mod:`intergov.report.markdown`
+(``text``, and ``code`` for values).
 
 >>> constraint_text({"name": "n", "type": "integer", "constraints": {"required": True, "minimum": 1}}, {})
 'required; ≥ 1'
@@ -17,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from intergov import schema as ts
-from intergov.load import PARQUET, PARQUET_SUFFIX
+from intergov.reader import PARQUET, PARQUET_SUFFIX
+from intergov.report.markdown import code, text
 
 PARTIAL_DATE = "partial date: YYYY, YYYY-MM or YYYY-MM-DD as precise as the source"
 
@@ -42,7 +45,7 @@ def readme(descriptor: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) ->
     lines += _citation(descriptor)
     lines += _loading(stem, tables[0]["name"] if tables else "table")
     lines += ["## Tables", "", "| table | rows | description |", "|---|---:|---|"]
-    lines += [f"| [`{r['name']}`](#{r['name']}) | {len(frames[r['name']])} | {_md(_about(r))} |" for r in tables]
+    lines += [f"| [`{r['name']}`](#{r['name']}) | {len(frames[r['name']])} | {text(_about(r))} |" for r in tables]
     lines.append("")
     for resource in tables:
         lines += _table(resource, frames[resource["name"]])
@@ -54,16 +57,6 @@ def readme(descriptor: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) ->
             lines.append(f"- [{title}]({source['path']})" if "path" in source else f"- {title}")
         lines.append("")
     return "\n".join(lines)
-
-
-def _md(text: object) -> str:
-    """Text for a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _code(text: object) -> str:
-    """A code span for a Markdown table cell."""
-    return f"`{_md(text)}`" if "`" not in str(text) else f"`` {_md(text)} ``"
 
 
 def _about(resource: Mapping[str, Any]) -> str:
@@ -147,8 +140,8 @@ def _table(resource: Mapping[str, Any], frame: pd.DataFrame) -> list[str]:
     schema = resource["schema"]
     name = resource["name"]
     lines = [f"### {name}", ""]
-    for text in dict.fromkeys(t for t in (resource.get("description"), schema.get("description")) if t):
-        lines += [text, ""]
+    for about in dict.fromkeys(t for t in (resource.get("description"), schema.get("description")) if t):
+        lines += [about, ""]
     if ts.primary_key(schema):
         lines.append(f"- Primary key: {', '.join(f'`{k}`' for k in ts.primary_key(schema))}")
     for key in ts.unique_keys(schema):
@@ -168,8 +161,8 @@ def _table(resource: Mapping[str, Any], frame: pd.DataFrame) -> list[str]:
     for field in ts.fields(schema):
         example = _example(field, frame, ts.missing_values(schema))
         lines.append(
-            f"| `{field['name']}` | {type_text(field)} | {_md(constraint_text(field, schema))} | "
-            f"{_md(field.get('description', ''))} | {_code(example) if example != '' else ''} |"
+            f"| {code(field['name'])} | {type_text(field)} | {constraint_text(field, schema)} | "
+            f"{text(field.get('description', ''))} | {code(example) if example != '' else ''} |"
         )
     lines.append("")
     return lines
@@ -190,24 +183,30 @@ def type_text(field: Mapping[str, Any]) -> str:
 
 
 def constraint_text(field: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
-    """The field's constraints in words (``required`` also for primary-key fields)."""
+    """The field's constraints in words, for a Markdown table cell (``required`` also for primary-key fields).
+
+    Values from the schema are escaped: allowed values and patterns as code spans.
+
+    >>> constraint_text({"name": "k", "constraints": {"enum": ["a|b", "c"]}}, {})
+    'one of: `a\\\\|b`, `c`'
+    """
     c = ts.constraints(field)
     parts = ["required"] if ts.is_required(field, schema) else []
     if c.get("unique"):
         parts.append("unique")
     if "enum" in c:
-        parts.append("one of: " + ", ".join(f"`{v}`" for v in c["enum"]))
+        parts.append("one of: " + ", ".join(code(str(v)) for v in c["enum"]))
     if "pattern" in c:
-        parts.append(f"pattern `{c['pattern']}`")
+        parts.append(f"pattern {code(str(c['pattern']))}")
     for key, sign in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"), ("exclusiveMaximum", "<")):
         if key in c:
-            parts.append(f"{sign} {c[key]}")
+            parts.append(f"{sign} {text(str(c[key]))}")
     if "minLength" in c:
-        parts.append(f"at least {c['minLength']} characters")
+        parts.append(f"at least {text(str(c['minLength']))} characters")
     if "maxLength" in c:
-        parts.append(f"at most {c['maxLength']} characters")
+        parts.append(f"at most {text(str(c['maxLength']))} characters")
     known = {"required", "unique", "enum", "pattern", "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"}
-    parts += [f"{k}: {v}" for k, v in c.items() if k not in known | {"minLength", "maxLength"}]
+    parts += [text(f"{k}: {v}") for k, v in c.items() if k not in known | {"minLength", "maxLength"}]
     return "; ".join(parts)
 
 

@@ -16,6 +16,10 @@ foreign key or unique key removed                                         minor
 values corrected (changed cells), descriptive metadata changed            patch
 ========================================================================  =====
 
+Rows of a table are listed in canonical order (:func:`intergov.fmt.sort_key`:
+primary key, numbers as numbers), as ``intergov fmt`` writes them. Rendering
+the result is :mod:`intergov.report.diff`'s job.
+
 >>> from intergov.package import load
 >>> old, _ = load("datapackage/datapackage.json")  # doctest: +SKIP
 >>> compare(old, old).identical  # doctest: +SKIP
@@ -27,20 +31,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Set
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import asdict, dataclass
 from enum import IntEnum
+from functools import cached_property
 from typing import Any
 
 from intergov import schema as ts
-from intergov.load import FILE_PROPERTIES, tables
+from intergov.engine.text import decode
+from intergov.findings import ERROR
+from intergov.fmt import sort_key
 from intergov.package import Package, Resource
+from intergov.reader import FILE_PROPERTIES, tables
+from intergov.report import plural
 
-#: Bump when the JSON shape of :func:`document` changes incompatibly.
-SHAPE_VERSION = 1
 
-FORMATS = ("text", "markdown", "json")
-VIEWS = ("summary", "full")
+class DiffError(Exception):
+    """A table's file cannot be read for comparing (not UTF-8, binary, a quote that never closes): exit code 2."""
 
 
 class Level(IntEnum):
@@ -93,15 +100,15 @@ class RowChange:
 Row = dict[str, str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class TableDiff:
-    """The row changes of a table present in both versions, matched on ``key``."""
+    """The row changes of a table present in both versions, matched on ``key``, each in canonical order."""
 
     name: str
     key: tuple[str, ...]
-    added: list[Row] = field(default_factory=list)
-    removed: list[Row] = field(default_factory=list)
-    changed: list[RowChange] = field(default_factory=list)
+    added: tuple[Row, ...] = ()
+    removed: tuple[Row, ...] = ()
+    changed: tuple[RowChange, ...] = ()
 
     @property
     def identical(self) -> bool:
@@ -110,57 +117,63 @@ class TableDiff:
 
     def key_of(self, row: Row) -> tuple[str, ...]:
         """The key of an added or removed row."""
-        return tuple(row.get(k, "") for k in self.key) if self.key else tuple(row.values())
+        return _row_key(row, self.key)
 
     def changes(self) -> list[Change]:
         """The row changes as classified changes (one per kind)."""
         found = []
         if self.added:
-            found.append(Change(Level.MINOR, "rows-added", self.name, None, _count(len(self.added), "row") + " added"))
+            found.append(Change(Level.MINOR, "rows-added", self.name, None, plural(len(self.added), "row") + " added"))
         if self.removed:
-            message = _count(len(self.removed), "row") + " removed"
+            message = plural(len(self.removed), "row") + " removed"
             found.append(Change(Level.MINOR, "rows-removed", self.name, None, message))
         if self.changed:
             cells = sum(len(r.cells) for r in self.changed)
-            message = f"{_count(len(self.changed), 'row')} changed ({_count(cells, 'cell')})"
+            message = f"{plural(len(self.changed), 'row')} changed ({plural(cells, 'cell')})"
             found.append(Change(Level.PATCH, "rows-changed", self.name, None, message))
         return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class PackageDiff:
-    """Everything that differs between two versions of the package."""
+    """Everything that differs between two versions of the package (made by :func:`compare`)."""
 
     old: str
     new: str
     old_version: str
     new_version: str
-    schema: list[Change] = field(default_factory=list)
-    tables: list[TableDiff] = field(default_factory=list)
+    schema: tuple[Change, ...] = ()
+    tables: tuple[TableDiff, ...] = ()
+
+    @cached_property
+    def _changes(self) -> tuple[Change, ...]:
+        """Worked out once: the diff is frozen."""
+        found = [*self.schema, *(c for t in self.tables for c in t.changes())]
+        return tuple(sorted(found, key=lambda c: -c.level))
 
     def changes(self) -> list[Change]:
         """Schema and metadata changes, then row changes, most severe first."""
-        found = self.schema + [c for t in self.tables for c in t.changes()]
-        return sorted(found, key=lambda c: -c.level)
+        return list(self._changes)
+
+    @property
+    def changed_tables(self) -> list[TableDiff]:
+        """The tables whose rows differ."""
+        return [t for t in self.tables if not t.identical]
 
     @property
     def level(self) -> Level:
         """The version bump that the changes need together."""
-        return max((c.level for c in self.changes()), default=Level.NONE)
+        return max((c.level for c in self._changes), default=Level.NONE)
 
     @property
     def identical(self) -> bool:
         """Whether nothing differs."""
-        return not self.changes()
+        return not self._changes
 
     @property
     def exit_code(self) -> int:
         """0 identical, 1 different (as ``diff`` does)."""
         return int(not self.identical)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 # --- comparing ---------------------------------------------------------------------------------
@@ -181,39 +194,66 @@ def compare(old: Package, new: Package, *, old_label: str = "old", new_label: st
     >>> compare(pkg, pkg).level  # doctest: +SKIP
     <Level.NONE: 0>
     """
-    result = PackageDiff(old_label, new_label, old.version, new.version)
-    result.schema.extend(_metadata(old.descriptor, new.descriptor, None, _UNCOMPARED, "package"))
+    schema = _metadata(old.descriptor, new.descriptor, None, _UNCOMPARED, "package")
     before, after = tables(old), tables(new)
     renamed = _renamed_resources(before, after)
     for old_name, new_name in renamed.items():
         message = f"resource {old_name!r} renamed to {new_name!r}"
-        result.schema.append(Change(Level.MAJOR, "resource-renamed", None, None, message))
+        schema.append(Change(Level.MAJOR, "resource-renamed", None, None, message))
     for name in before:
         if name not in after and name not in renamed:
-            message = f"resource {name!r} removed ({_count(len(read_rows(before[name])), 'row')})"
-            result.schema.append(Change(Level.MAJOR, "resource-removed", None, None, message))
+            message = f"resource {name!r} removed ({plural(len(read_rows(before[name])), 'row')})"
+            schema.append(Change(Level.MAJOR, "resource-removed", None, None, message))
     for name in after:
         if name not in before and name not in renamed.values():
-            message = f"resource {name!r} added ({_count(len(read_rows(after[name])), 'row')})"
-            result.schema.append(Change(Level.MINOR, "resource-added", None, None, message))
+            message = f"resource {name!r} added ({plural(len(read_rows(after[name])), 'row')})"
+            schema.append(Change(Level.MINOR, "resource-added", None, None, message))
     common = [name for name in after if name in before]
     if [name for name in before if name in after] != common:
-        result.schema.append(Change(Level.MAJOR, "resources-reordered", None, None, "resources reordered"))
+        schema.append(Change(Level.MAJOR, "resources-reordered", None, None, "resources reordered"))
+    diffs = []
     for name in common:
         changes, table = _table(name, before[name], after[name])
-        result.schema.extend(changes)
-        result.tables.append(table)
-    return result
+        schema.extend(changes)
+        diffs.append(table)
+    return PackageDiff(old_label, new_label, old.version, new.version, tuple(schema), tuple(diffs))
 
 
 def read_rows(resource: Resource) -> list[Row]:
-    """The records of a resource's CSV file, each a dict of header name to text cell."""
-    text = resource.file.read_bytes().decode("utf-8-sig")
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    """The records of a resource's CSV file, each a dict of header name to text cell.
+
+    The bytes are checked as ``intergov validate`` checks them
+    (:func:`intergov.engine.text.decode`); a file that cannot be read with
+    certainty raises :class:`DiffError`, naming the file, the line and why.
+    """
+    try:
+        data = resource.file.read_bytes()
+    except OSError as e:
+        raise DiffError(f"cannot read {resource.display}: {e}") from e
+    text, found = decode(data, resource.display)
+    if text is None:
+        problem = next(f for f in found if f.severity == ERROR)
+        raise DiffError(f"cannot compare {problem.path}:{problem.line or 1}: {problem.message}")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as e:  # not expected once decoded: decode refuses what the csv module cannot read
+        raise DiffError(f"cannot compare {resource.display}: {e}") from e
     if not records:
         return []
     header = records[0]
     return [dict(zip(header, record, strict=False)) for record in records[1:] if record]
+
+
+def canonical_order(rows: Sequence[Row], schema: Mapping[str, Any]) -> list[Row]:
+    """``rows`` in the order ``intergov fmt`` writes them: :func:`intergov.fmt.sort_key` (key 9 before 10).
+
+    >>> schema = {"fields": [{"name": "n", "type": "integer"}], "primaryKey": ["n"]}
+    >>> [r["n"] for r in canonical_order([{"n": "10"}, {"n": "9"}], schema)]
+    ['9', '10']
+    """
+    names = ts.field_names(schema)
+    key = sort_key(schema, names)
+    return sorted(rows, key=lambda row: key([row.get(name, "") for name in names]))
 
 
 def _renamed_resources(before: Mapping[str, Resource], after: Mapping[str, Resource]) -> dict[str, str]:
@@ -241,20 +281,21 @@ def _table(name: str, old: Resource, new: Resource) -> tuple[list[Change], Table
     fields, renames = _fields(name, old.schema, new.schema, before, after)
     changes.extend(fields)
     changes.extend(_table_schema(name, old.schema, new.schema))
-    diff = TableDiff(name, key)
-    diff.added = [after[k] for k in sorted(after) if k not in before]
-    diff.removed = [before[k] for k in sorted(before) if k not in after]
+    added = canonical_order([row for k, row in after.items() if k not in before], new.schema)
+    removed = canonical_order([row for k, row in before.items() if k not in after], old.schema)
     pairs = [(o, renames.get(o, o)) for o in ts.field_names(old.schema)]
     pairs = [(o, n) for o, n in pairs if n in ts.field_names(new.schema)]
-    for k in sorted(k for k in after if k in before):
+    changed = []
+    for row in canonical_order([row for k, row in after.items() if k in before], new.schema):
+        k = _row_key(row, key)
         cells = tuple(
-            CellChange(n, before[k].get(o, ""), after[k].get(n, ""))
+            CellChange(n, before[k].get(o, ""), row.get(n, ""))
             for o, n in pairs
-            if before[k].get(o, "") != after[k].get(n, "")
+            if before[k].get(o, "") != row.get(n, "")
         )
         if cells:
-            diff.changed.append(RowChange(k, cells))
-    return changes, diff
+            changed.append(RowChange(k, cells))
+    return changes, TableDiff(name, key, tuple(added), tuple(removed), tuple(changed))
 
 
 def _key(old: Mapping, new: Mapping, old_rows: list[Row], new_rows: list[Row]) -> tuple[str, ...]:
@@ -270,8 +311,12 @@ def _key(old: Mapping, new: Mapping, old_rows: list[Row], new_rows: list[Row]) -
     return ()
 
 
+def _row_key(row: Row, key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(row.get(k, "") for k in key) if key else tuple(row.values())
+
+
 def _keyed(rows: list[Row], key: tuple[str, ...]) -> dict[tuple[str, ...], Row]:
-    return {tuple(row.get(k, "") for k in key) if key else tuple(row.values()): row for row in rows}
+    return {_row_key(row, key): row for row in rows}
 
 
 def _metadata(old: Mapping, new: Mapping, table: str | None, skip: Set[str], what: str) -> list[Change]:
@@ -415,117 +460,3 @@ def _table_schema(table: str, old: Mapping, new: Mapping) -> list[Change]:
     skip = {"fields", "primaryKey", "foreignKeys", "uniqueKeys", "missingValues", "$schema"}
     found.extend(_metadata(old, new, table, skip, "schema"))
     return found
-
-
-# --- rendering -----------------------------------------------------------------------------------
-
-
-def document(diff: PackageDiff, *, view: str = "summary") -> dict[str, Any]:
-    """The diff as plain data; the full view adds every added, removed and changed row."""
-    tables = []
-    for t in diff.tables:
-        if t.identical:
-            continue
-        entry: dict[str, Any] = {
-            "name": t.name,
-            "key": list(t.key),
-            "added": len(t.added),
-            "removed": len(t.removed),
-            "changed": len(t.changed),
-        }
-        if view == "full":
-            entry["rows"] = {
-                "added": t.added,
-                "removed": t.removed,
-                "changed": [{"key": list(r.key), "cells": [asdict(c) for c in r.cells]} for r in t.changed],
-            }
-        tables.append(entry)
-    return {
-        "version": SHAPE_VERSION,
-        "old": {"label": diff.old, "version": diff.old_version},
-        "new": {"label": diff.new, "version": diff.new_version},
-        "identical": diff.identical,
-        "level": str(diff.level),
-        "changes": [c.to_dict() for c in diff.changes()],
-        "tables": tables,
-    }
-
-
-def render(diff: PackageDiff, fmt: str = "text", *, view: str = "summary") -> str:
-    """The diff as ``text``, ``markdown`` or ``json``, in the ``summary`` or ``full`` view."""
-    if fmt not in FORMATS or view not in VIEWS:
-        raise ValueError(f"unknown format {fmt!r} or view {view!r}; formats: {FORMATS}, views: {VIEWS}")
-    if fmt == "json":
-        return json.dumps(document(diff, view=view), indent=2, ensure_ascii=False) + "\n"
-    return (_markdown if fmt == "markdown" else _text)(diff, full=view == "full")
-
-
-def verdict(diff: PackageDiff) -> str:
-    """One line: identical, or the bump the changes need."""
-    if diff.identical:
-        return "no differences"
-    return f"{_count(len(diff.changes()), 'change')}; needs a {diff.level} version bump"
-
-
-def _changed_tables(diff: PackageDiff) -> list[TableDiff]:
-    return [t for t in diff.tables if not t.identical]
-
-
-def _key_text(key: tuple[str, ...]) -> str:
-    return ", ".join(key)
-
-
-def _text(diff: PackageDiff, *, full: bool) -> str:
-    lines = [f"{diff.old} ({diff.old_version}) -> {diff.new} ({diff.new_version}): {verdict(diff)}"]
-    changed = _changed_tables(diff)
-    if changed:
-        width = max(len(t.name) for t in changed)
-        lines += ["", f"{'table':<{width}}  {'added':>7}  {'removed':>7}  {'changed':>7}"]
-        lines += [f"{t.name:<{width}}  {len(t.added):>7}  {len(t.removed):>7}  {len(t.changed):>7}" for t in changed]
-    if not diff.identical:
-        lines += ["", "changes:"]
-        lines += [f"  {c.level!s:<5}  {c}" for c in diff.changes()]
-    if full:
-        for t in changed:
-            lines += ["", f"{t.name} (key: {_key_text(t.key) or 'whole row'}):"]
-            lines += [f"  + {_key_text(t.key_of(row))}" for row in t.added]
-            lines += [f"  - {_key_text(t.key_of(row))}" for row in t.removed]
-            for row in t.changed:
-                lines.append(f"  ~ {_key_text(row.key)}")
-                lines += [f"      {c.field}: {c.old!r} -> {c.new!r}" for c in row.cells]
-    return "\n".join(lines) + "\n"
-
-
-def _cell(value: str) -> str:
-    """A value in a Markdown table cell."""
-    return f"`{value}`".replace("|", "\\|").replace("\n", " ") if value else "*(empty)*"
-
-
-def _markdown(diff: PackageDiff, *, full: bool) -> str:
-    lines = [
-        f"## Changes from `{diff.old}` ({diff.old_version}) to `{diff.new}` ({diff.new_version})",
-        "",
-        "No differences." if diff.identical else f"Needs a **{diff.level}** version bump.",
-    ]
-    changed = _changed_tables(diff)
-    if changed:
-        lines += ["", "| table | added | removed | changed |", "|---|---:|---:|---:|"]
-        lines += [f"| `{t.name}` | {len(t.added)} | {len(t.removed)} | {len(t.changed)} |" for t in changed]
-    if not diff.identical:
-        lines += ["", "### Changes", ""]
-        lines += [f"- **{c.level}** " + (f"`{c.table}`: {c.message}" if c.table else c.message) for c in diff.changes()]
-    if full:
-        for t in changed:
-            lines += ["", f"### `{t.name}`"]
-            if t.added or t.removed:
-                lines.append("")
-            lines += [f"- added: {_cell(_key_text(t.key_of(row)))}" for row in t.added]
-            lines += [f"- removed: {_cell(_key_text(t.key_of(row)))}" for row in t.removed]
-            if t.changed:
-                lines += ["", "| key | field | old | new |", "|---|---|---|---|"]
-                lines += [
-                    f"| {_cell(_key_text(r.key))} | `{c.field}` | {_cell(c.old)} | {_cell(c.new)} |"
-                    for r in t.changed
-                    for c in r.cells
-                ]
-    return "\n".join(lines) + "\n"

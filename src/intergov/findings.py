@@ -61,14 +61,20 @@ class Finding:
 
 
 def sort_key(finding: Finding) -> tuple:
-    """Order by file, then line (file-level first), column, rule, message."""
+    """Order by file, then line (file-level first), column, rule, message, value, field, severity.
+
+    The key is total: two findings with the same key are equal, so the order
+    never depends on the order they were found in (or on string hashing).
+    """
     return (
         finding.path,
-        finding.line if finding.line is not None else 0,
-        finding.column if finding.column is not None else 0,
+        (finding.line is not None, finding.line or 0),
+        (finding.column is not None, finding.column or 0),
         finding.rule,
         finding.message,
-        finding.value or "",
+        (finding.value is not None, finding.value or ""),
+        (finding.field is not None, finding.field or ""),
+        finding.severity,
     )
 
 
@@ -103,10 +109,16 @@ def select(
     0
     """
 
-    def matches(rule: str, patterns: Sequence[str]) -> bool:
-        return any(rule == p or (p.endswith("-") and rule.startswith(p)) for p in patterns)
-
     return [f for f in findings if (not select or matches(f.rule, select)) and not matches(f.rule, ignore)]
+
+
+def matches(rule: str, patterns: Iterable[str]) -> bool:
+    """Whether rule id ``rule`` matches a pattern: exactly, or as a prefix ending in ``-``.
+
+    >>> matches("date-order", ["date-"]), matches("date-order", ["date"])
+    (True, False)
+    """
+    return any(rule == p or (p.endswith("-") and rule.startswith(p)) for p in patterns)
 
 
 def exit_code(findings: Iterable[Finding], *, strict: bool = False) -> int:

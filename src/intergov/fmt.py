@@ -35,10 +35,11 @@ from typing import Any
 from intergov import schema as ts
 from intergov.engine.text import BOM, decode
 from intergov.findings import ERROR, Finding
+from intergov.lines import BREAK, MalformedRecord, records
 from intergov.package import Package, Resource
 
-_BREAK = re.compile(r"\r\n|\r")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: A number written plainly (``-5``, ``1.5e3``): sorted as a number, and never a spreadsheet formula.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class Unparseable(Exception):
@@ -73,7 +74,7 @@ def strip_cell(value: str, field: Mapping[str, Any], missing: Sequence[str] = ts
     >>> strip_cell(" ", {"name": "x"}, missing=("", " "))
     ' '
     """
-    value = _BREAK.sub("\n", value)
+    value = _lf(value)
     stripped = value.strip()
     if stripped == value or value in missing:
         return value
@@ -103,7 +104,7 @@ def sort_key(schema: Mapping[str, Any], names: Sequence[str]):
         parts = []
         for position, kind in positions:
             value = record[position]
-            if kind in ("integer", "number", "year") and _NUMBER.fullmatch(value):
+            if kind in ("integer", "number", "year") and PLAIN_NUMBER.fullmatch(value):
                 parts.append((0, float(value), value))
             else:
                 parts.append((1, 0.0, value))
@@ -119,16 +120,16 @@ def canonical_rows(text: str, schema: Mapping[str, Any], path: str = "") -> list
     schema's fields, or a record with too many or too few cells.
     """
     names = ts.field_names(schema)
-    records, lines = _records(text, path)
-    if not records:
+    read, lines = _records(text, path)
+    if not read:
         raise Unparseable(Finding(path, 1, None, None, None, "empty-file", ERROR, "the file has no header row"))
-    header = [cell.strip() for cell in records[0]]
+    header = [cell.strip() for cell in read[0]]
     if header != names:
         raise Unparseable(_header_problem(header, names, path))
     by_name = {f["name"]: f for f in ts.fields(schema)}
     missing = ts.missing_values(schema)
     rows = []
-    for record, line in zip(records[1:], lines[1:], strict=True):
+    for record, line in zip(read[1:], lines[1:], strict=True):
         if not record:
             continue  # a blank line holds no data
         if len(record) != len(names):
@@ -153,20 +154,17 @@ def canonical_text(text: str, schema: Mapping[str, Any], path: str = "") -> str:
 
 def _records(text: str, path: str) -> tuple[list[list[str]], list[int]]:
     """Records of ``text`` with the physical line each starts on, read strictly."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records, lines = [], []
-    start = 1
     try:
-        for record in reader:
-            records.append(record)
-            lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as e:
+        found = list(records(text, strict=True))
+    except MalformedRecord as e:
         message = f"a quote is misplaced ({e}); quote the whole cell and double quotes inside it"
-        raise Unparseable(
-            Finding(path, reader.line_num or 1, None, None, None, "malformed-quote", ERROR, message)
-        ) from e
-    return records, lines
+        raise Unparseable(Finding(path, e.line, None, None, None, "malformed-quote", ERROR, message)) from e
+    return [record for _, record in found], [line for line, _ in found]
+
+
+def _lf(text: str) -> str:
+    """``text`` with LF line breaks."""
+    return BREAK.sub("\n", text) if "\r" in text else text
 
 
 def _header_problem(header: list[str], names: list[str], path: str) -> Finding:
@@ -189,11 +187,6 @@ class Formatted:
     canonical: bytes | None = field(repr=False)
     reasons: tuple[str, ...] = ()
     problem: Finding | None = None
-
-    @property
-    def canonical_already(self) -> bool:
-        """Whether the file is byte for byte in canonical form."""
-        return self.canonical == self.original
 
     @property
     def changes(self) -> bool:
@@ -229,23 +222,23 @@ def _reasons(data: bytes, text: str, canonical: str, schema: Mapping[str, Any]) 
         reasons.append("byte-order mark")
     if "\r" in text:
         reasons.append("CR or CRLF line endings")
-    records, _ = _records(text, "")
-    if any(not r for r in records[1:]):
+    read, _ = _records(text, "")
+    if any(not r for r in read[1:]):
         reasons.append("blank lines")
     names = ts.field_names(schema)
-    rows = [r for r in records[1:] if r]
+    rows = [r for r in read[1:] if r]
     by_name = {f["name"]: f for f in ts.fields(schema)}
     missing = ts.missing_values(schema)
     stripped = [[strip_cell(c, by_name[n], missing) for c, n in zip(r, names, strict=True)] for r in rows]
-    if stripped != [[_BREAK.sub("\n", c) for c in r] for r in rows] or [c.strip() for c in records[0]] != records[0]:
+    if stripped != [[_lf(c) for c in r] for r in rows] or [c.strip() for c in read[0]] != read[0]:
         reasons.append("whitespace around values")
     if stripped != sorted(stripped, key=sort_key(schema, names)):
         reasons.append(f"rows not sorted by primary key ({', '.join(ts.primary_key(schema))})")
-    normalized = _BREAK.sub("\n", text)
+    normalized = _lf(text)
     if not normalized.endswith("\n"):
         reasons.append("no line break at the end")
         normalized += "\n"
-    if render_csv([[_BREAK.sub("\n", c) for c in r] for r in records]) != normalized:
+    if render_csv([[_lf(c) for c in r] for r in read]) != normalized:
         reasons.append("quoting")
     return tuple(reasons)
 

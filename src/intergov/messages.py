@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from intergov.findings import ERROR, Finding
 
 _TYPE_FORMS = {
     "integer": "a whole number",
@@ -43,12 +45,38 @@ _CONSTRAINT_RULES = {
 
 
 #: Names of the control characters a cell may hold (``unicodedata`` has none for them).
-_CONTROL_NAMES = {"\n": "LINE FEED (a line break)", "\r": "CARRIAGE RETURN (a line break)", "\x0b": "LINE TABULATION"}
+_CONTROL_NAMES = {
+    "\t": "CHARACTER TABULATION (a tab)",
+    "\n": "LINE FEED (a line break)",
+    "\x0b": "LINE TABULATION",
+    "\x0c": "FORM FEED",
+    "\r": "CARRIAGE RETURN (a line break)",
+}
+
+
+#: Messages of the constraints that set a bound, given the bound.
+_BOUNDS = {
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "exclusiveMinimum": "must be greater than {}",
+    "exclusiveMaximum": "must be less than {}",
+    "minLength": "must be at least {} characters long",
+    "maxLength": "must be at most {} characters long",
+}
 
 
 def constraint_rule(name: str) -> str:
-    """The rule id of a Table Schema constraint."""
-    return _CONSTRAINT_RULES.get(name, f"constraint-{name.lower()}")
+    """The rule id of a Table Schema constraint (``frictionless-error`` for a constraint it does not know)."""
+    return _CONSTRAINT_RULES.get(name, "frictionless-error")
+
+
+def character(char: str) -> str:
+    """A character by code point and name.
+
+    >>> character("\\u200b"), character("\\x0c")
+    ('U+200B ZERO WIDTH SPACE', 'U+000C FORM FEED')
+    """
+    return f"U+{ord(char):04X} {unicodedata.name(char, _CONTROL_NAMES.get(char, 'CONTROL CHARACTER'))}"
 
 
 def odd_characters(value: str) -> str:
@@ -62,8 +90,7 @@ def odd_characters(value: str) -> str:
     for char in value:
         if char.isascii() and (char.isprintable() or char in "\t"):
             continue
-        name = unicodedata.name(char, _CONTROL_NAMES.get(char, "CONTROL CHARACTER"))
-        code = f"U+{ord(char):04X} {name}"
+        code = character(char)
         if unicodedata.category(char) in ("Cf", "Zs", "Cc", "Zl", "Zp") or char == "\u00ad":
             return f"it contains {code}, which you cannot see: retype the value"
         if char.isalpha():
@@ -78,12 +105,7 @@ def expected_form(field: Mapping[str, Any]) -> str:
     form = _TYPE_FORMS.get(kind, kind)
     if field.get("format") == "uri":
         form = "a URL with its scheme (https://...)"
-    example = field.get("example")
-    if example is not None and not isinstance(example, bool):
-        form = f"{form}, e.g. {example}"
-    elif isinstance(example, bool):
-        form = f"{form}, e.g. {str(example).lower()}"
-    return form
+    return f"{form}{_example(field)}"
 
 
 def cell_message(kind: str, note: str, cell: str, field: Mapping[str, Any]) -> tuple[str, str]:
@@ -110,27 +132,31 @@ def cell_message(kind: str, note: str, cell: str, field: Mapping[str, Any]) -> t
             f"expected a date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD{_example(field)}", cell
         )
     if name == "pattern":
-        example = field.get("example")
-        tail = f" (e.g. {example})" if example is not None else ""
-        return rule, _with_hint(f"does not match the pattern {constraints.get('pattern', bound)}{tail}", cell)
-    if name == "minimum":
-        return rule, f"must be at least {bound}"
-    if name == "maximum":
-        return rule, f"must be at most {bound}"
-    if name == "exclusiveMinimum":
-        return rule, f"must be greater than {bound}"
-    if name == "exclusiveMaximum":
-        return rule, f"must be less than {bound}"
-    if name == "minLength":
-        return rule, f"must be at least {bound} characters long"
-    if name == "maxLength":
-        return rule, f"must be at most {bound} characters long"
+        return rule, _with_hint(
+            f"does not match the pattern {constraints.get('pattern', bound)}{_example(field)}", cell
+        )
+    if name in _BOUNDS:
+        return rule, _BOUNDS[name].format(bound)
     return rule, f"breaks the constraint {name} ({bound})"
 
 
+def unique_key_finding(
+    path: str, names: Sequence[str], key: Sequence[str], line: int, shown: str, first: int
+) -> Finding:
+    """A ``uniqueKeys`` entry whose values on ``line`` (``shown``) are those of line ``first`` too.
+
+    ``names`` are the schema's fields, in order: the finding's column is the key's first field.
+    """
+    message = f"({', '.join(key)}) must be unique and ({shown}) is already used; the first is on line {first}"
+    return Finding(path, line, names.index(key[0]) + 1, ", ".join(key), shown, "unique-error", ERROR, message)
+
+
 def _example(field: Mapping[str, Any]) -> str:
+    """`` (e.g. <the field's example>)``, or ``""`` when the schema gives none (a boolean as JSON writes it)."""
     example = field.get("example")
-    return f" (e.g. {example})" if example is not None else ""
+    if example is None:
+        return ""
+    return f" (e.g. {str(example).lower() if isinstance(example, bool) else example})"
 
 
 def _with_hint(message: str, cell: str) -> str:

@@ -100,10 +100,7 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     """
     descriptor_path = locate(path)
     shown = display_path(descriptor_path)
-    text, finding = _read_text(descriptor_path, shown)
-    if finding:
-        return None, [finding]
-    descriptor, finding = _parse_json(text, shown, "descriptor-json")
+    descriptor, text, finding = _read_json(descriptor_path, shown, "descriptor-json")
     if finding:
         return None, [finding]
     if not isinstance(descriptor, dict):
@@ -119,8 +116,9 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
         )
         entries = []
     names: set[str] = set()
+    schema_places: dict[str, _Place] = {}
     for index, entry in enumerate(entries):
-        resource, found = _resource(entry, index, root, shown, lines)
+        resource, found, place = _resource(entry, index, root, shown, lines)
         findings.extend(found)
         if resource is None:
             continue
@@ -136,35 +134,34 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
             continue
         names.add(resource.name)
         resources.append(resource)
-    package = Package(root, descriptor_path, descriptor, tuple(resources))
-    return package, findings
+        schema_places[resource.name] = place
+    declared = {entry["name"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
+    usable, found = _references(resources, declared, schema_places)
+    return Package(root, descriptor_path, descriptor, tuple(usable)), findings + found
 
 
 def _finding(path: str, line: int | None, rule: str, message: str, value: str | None = None) -> Finding:
     return Finding(path, line, None, None, value, rule, ERROR, message)
 
 
-def _read_text(path: Path, shown: str) -> tuple[str, Finding | None]:
+def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, Finding | None]:
+    """The JSON document in the file at ``path`` and its text, or a finding (``rule`` when it is not JSON)."""
     try:
         data = path.read_bytes()
     except OSError as e:
-        return "", _finding(shown, None, "descriptor-unreadable", f"cannot read the file: {e.strerror}")
+        return None, "", _finding(shown, None, "descriptor-unreadable", f"cannot read the file: {e.strerror}")
     try:
-        return data.decode("utf-8-sig"), None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        return "", _finding(shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8")
-
-
-def _parse_json(text: str, shown: str, rule: str) -> tuple[Any, Finding | None]:
+        return None, "", _finding(shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8")
     try:
-        return json.loads(text), None
+        return json.loads(text), text, None
     except json.JSONDecodeError as e:
-        return None, Finding(
-            shown, e.lineno, e.colno, None, None, rule, ERROR, f"not valid JSON: {e.msg} (line {e.lineno})"
-        )
+        message = f"not valid JSON: {e.msg} (line {e.lineno})"
+        return None, text, Finding(shown, e.lineno, e.colno, None, None, rule, ERROR, message)
     except RecursionError:
-        return None, _finding(shown, 1, rule, "not valid JSON: nested too deeply")
+        return None, text, _finding(shown, 1, rule, "not valid JSON: nested too deeply")
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -298,41 +295,55 @@ def _property_in(note: str) -> str | None:
     return match.group(1).split("/")[-1] if match else None
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a Table Schema is written: the file as shown, and the line of each JSON path in it."""
+
+    shown: str
+    lines: dict[tuple, int]
+
+    def line(self, path: tuple) -> int | None:
+        """The line of ``path``, or of the nearest enclosing value the file has."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path)
+
+
 def _resource(
     entry: Any, index: int, root: Path, shown: str, lines: dict[tuple, int]
-) -> tuple[Resource | None, list[Finding]]:
+) -> tuple[Resource | None, list[Finding], _Place | None]:
     here = ("resources", index)
     line = lines.get(here)
     if not isinstance(entry, dict):
-        return None, [_finding(shown, line, "descriptor-invalid", f"resource {index + 1} is not an object")]
+        return None, [_finding(shown, line, "descriptor-invalid", f"resource {index + 1} is not an object")], None
     name = entry.get("name")
     if not isinstance(name, str) or not name:
-        return None, [_finding(shown, line, "descriptor-invalid", f"resource {index + 1} has no name")]
+        return None, [_finding(shown, line, "descriptor-invalid", f"resource {index + 1} has no name")], None
     path = entry.get("path")
     path_line = lines.get((*here, "path"), line)
     if not isinstance(path, str):
         message = f"resource {name!r} needs one path to a CSV file"
-        return None, [_finding(shown, path_line, "descriptor-invalid", message)]
+        return None, [_finding(shown, path_line, "descriptor-invalid", message)], None
     why = _unsafe(path)
     if why:
         message = f"resource {name!r}: refused {why}; a resource path must stay inside the package folder"
-        return None, [_finding(shown, path_line, "unsafe-path", message, path)]
+        return None, [_finding(shown, path_line, "unsafe-path", message, path)], None
     file = root / path
     if not _inside(file, [root.resolve()]):
         message = f"resource {name!r}: refused a path that leads outside the package folder through a link"
-        return None, [_finding(shown, path_line, "unsafe-path", message, path)]
+        return None, [_finding(shown, path_line, "unsafe-path", message, path)], None
     if not file.is_file():
-        return None, [_finding(shown, path_line, "missing-file", f"resource {name!r}: no file at {path}", path)]
-    schema, found = _schema(entry.get("schema"), name, root, shown, lines, (*here, "schema"))
+        return None, [_finding(shown, path_line, "missing-file", f"resource {name!r}: no file at {path}", path)], None
+    schema, found, place = _schema(entry.get("schema"), name, root, shown, lines, (*here, "schema"))
     if schema is None:
-        return None, found
-    return Resource(name, path, file, schema, entry), found
+        return None, found, None
+    return Resource(name, path, file, schema, entry), found, place
 
 
 def _schema(
     ref: Any, name: str, root: Path, shown: str, lines: dict[tuple, int], here: tuple
-) -> tuple[Mapping[str, Any] | None, list[Finding]]:
-    """Resolve and check a resource's Table Schema (a path or an inline object)."""
+) -> tuple[Mapping[str, Any] | None, list[Finding], _Place | None]:
+    """Resolve and check a resource's Table Schema (a path or an inline object), and say where it is written."""
     line = lines.get(here, lines.get(here[:-1]))
     if isinstance(ref, dict):
         schema, schema_shown = ref, shown
@@ -341,31 +352,31 @@ def _schema(
         why = _unsafe(ref)
         if why:
             message = f"resource {name!r}: refused a schema at {why}; keep schemas inside the package"
-            return None, [_finding(shown, line, "unsafe-path", message, ref)]
+            return None, [_finding(shown, line, "unsafe-path", message, ref)], None
         file = root / ref
         if not _inside(file, [root.resolve(), (root.parent / "schemas").resolve()]):
             message = f"resource {name!r}: refused a schema path that leads outside the package"
-            return None, [_finding(shown, line, "unsafe-path", message, ref)]
+            return None, [_finding(shown, line, "unsafe-path", message, ref)], None
         schema_shown = display_path(file)
         if not file.is_file():
-            return None, [_finding(shown, line, "missing-file", f"resource {name!r}: no schema at {ref}", ref)]
-        schema_text, finding = _read_text(file, schema_shown)
+            return None, [_finding(shown, line, "missing-file", f"resource {name!r}: no schema at {ref}", ref)], None
+        schema, schema_text, finding = _read_json(file, schema_shown, "schema-json")
         if finding:
-            return None, [finding]
-        schema, finding = _parse_json(schema_text, schema_shown, "schema-json")
-        if finding:
-            return None, [finding]
+            return None, [finding], None
         schema_lines = json_lines(schema_text)
     else:
-        return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")]
+        return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")], None
     found = schema_findings(schema, "", schema_shown, lines=schema_lines)
-    return (None if found else schema), found
+    return (None if found else schema), found, _Place(schema_shown, schema_lines)
 
 
 def schema_findings(schema: Any, text: str, shown: str, *, lines: dict[tuple, int] | None = None) -> list[Finding]:
     """Check a Table Schema against the profile, and that its keys name its own fields.
 
-    ``text`` is the schema's JSON text, to give each finding its line (or pass
+    The primary key, each unique key and each foreign key's own fields must be
+    fields of the schema, and so must the fields a foreign key to its own table
+    refers to (a key to another table is checked by :func:`load`, which knows
+    them all). ``text`` is the schema's JSON text, to give each finding its line (or pass
     ``lines``, as made by :func:`json_lines`).
     """
     from frictionless import FrictionlessException, Schema
@@ -382,8 +393,9 @@ def schema_findings(schema: Any, text: str, shown: str, *, lines: dict[tuple, in
     found = [
         _finding(shown, _note_line(note, schema, lines), "schema-invalid", f"not a valid Table Schema: {note}")
         for note in errors
-        if note not in _SAID_BETTER
+        if note not in _SAID_BETTER and not _KEY_NOT_FIELDS.match(note or "")
     ]
+    found += _key_findings(schema, _Place(shown, lines))
     if found:
         return found
     names = [f.get("name") for f in schema.get("fields", [])]
@@ -396,6 +408,98 @@ def schema_findings(schema: Any, text: str, shown: str, *, lines: dict[tuple, in
     return found
 
 
-def schemas_by_resource(package: Package) -> dict[str, Mapping[str, Any]]:
-    """Map each resource name to its Table Schema."""
-    return {r.name: r.schema for r in package.resources}
+#: frictionless notes on a key naming fields the schema lacks: :func:`_key_findings` names the field and its line.
+_KEY_NOT_FIELDS = re.compile(r'(?:primary|foreign) key ".*" does not match the fields "', re.S)
+
+
+def _names(value: Any) -> list[str]:
+    """The field names a key lists (one name, or a list of them); ``[]`` for anything else."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return []
+
+
+def _foreign_keys(schema: Mapping[str, Any]) -> list[tuple[int, list[str], Any, list[str]]]:
+    """``(index, fields, resource, reference fields)`` of each well-formed foreign key; resource ``""``: itself."""
+    keys = schema.get("foreignKeys")
+    found = []
+    for index, key in enumerate(keys if isinstance(keys, list) else []):
+        reference = key.get("reference") if isinstance(key, dict) else None
+        if isinstance(reference, dict):
+            found.append(
+                (index, _names(key.get("fields")), reference.get("resource", ""), _names(reference.get("fields")))
+            )
+    return found
+
+
+def _unknown_fields(
+    place: _Place, path: tuple, names: list[str], known: set, what: str, where: str = "this schema"
+) -> list[Finding]:
+    """A ``schema-invalid`` finding, at its line, for each of ``names`` that is not in ``known``."""
+    return [
+        _finding(
+            place.shown,
+            place.line((*path, number)),
+            "schema-invalid",
+            f"{what} names {name!r}, which is not a field of {where}; correct the field name",
+        )
+        for number, name in enumerate(names)
+        if name not in known
+    ]
+
+
+def _key_findings(schema: Mapping[str, Any], place: _Place) -> list[Finding]:
+    """Keys (primary, unique, foreign) whose fields are not the schema's own, and references to itself likewise."""
+    fields = schema.get("fields")
+    if not isinstance(fields, list):
+        return []
+    known = {f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)}
+    found = _unknown_fields(place, ("primaryKey",), _names(schema.get("primaryKey")), known, "the primary key")
+    unique = schema.get("uniqueKeys")
+    for index, key in enumerate(unique if isinstance(unique, list) else []):
+        found += _unknown_fields(place, ("uniqueKeys", index), _names(key), known, "a unique key (uniqueKeys)")
+    for index, local, resource, remote in _foreign_keys(schema):
+        here = ("foreignKeys", index)
+        found += _unknown_fields(place, (*here, "fields"), local, known, "a foreign key")
+        if resource == "":
+            found += _unknown_fields(place, (*here, "reference", "fields"), remote, known, "a foreign key's reference")
+    return found
+
+
+def _references(
+    resources: list[Resource], declared: set[str], places: Mapping[str, _Place]
+) -> tuple[list[Resource], list[Finding]]:
+    """Check the foreign keys to other resources, now that all are known; return the usable resources and findings.
+
+    A key to a resource the package does not declare is reported, and the
+    Table Schema layer leaves its values unchecked. A key to fields that its
+    resource lacks would blame every row for the schema's mistake, so its
+    resource is left out until the schema is fixed. A key to a declared
+    resource that could not be read is skipped: that resource has its own finding.
+    """
+    fields = {r.name: {f["name"] for f in r.schema["fields"]} for r in resources}
+    usable, found = [], []
+    for resource in resources:
+        place = places[resource.name]
+        broken = False
+        for index, local, target, remote in _foreign_keys(resource.schema):
+            here = ("foreignKeys", index, "reference")
+            if target == "":
+                continue  # a key to its own table: checked with the schema
+            if target not in declared:
+                message = (
+                    f"the foreign key ({', '.join(local)}) refers to resource {target!r}, which the package does "
+                    "not declare; correct the resource name"
+                )
+                found.append(_finding(place.shown, place.line((*here, "resource")), "schema-invalid", message))
+            elif target in fields:
+                unknown = _unknown_fields(
+                    place, (*here, "fields"), remote, fields[target], "a foreign key's reference", repr(target)
+                )
+                found += unknown
+                broken = broken or bool(unknown)
+        if not broken:
+            usable.append(resource)
+    return usable, found

@@ -7,7 +7,7 @@ version in ``datapackage.json`` is bumped enough for what changed (see
 adds the new version's entry to ``CHANGELOG.md``.
 
 ``CHANGELOG.md`` and ``LICENSE`` live in the project folder: the folder above
-the package's folder (``datapackage/..``).
+the package's folder (``datapackage/..``, :func:`project_folder`).
 
 >>> parse_version("1.2.3").bumped(Level.MINOR)
 Version(major=1, minor=3, patch=0)
@@ -30,14 +30,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from intergov.diff import Level, PackageDiff, compare, read_rows, render
-from intergov.load import release_root, tables, verify
+from intergov.diff import Level, PackageDiff, compare, read_rows
+from intergov.fmt import ChangedMeanwhile, write_atomic
 from intergov.package import Package, display_path, locate
-from intergov.package import load as load_package
+from intergov.reader import open_package, release_root, tables
+from intergov.report.diff import render
 
 TAG_PREFIX = "v"
 CHANGELOG = "CHANGELOG.md"
 LICENSE = "LICENSE"
+#: The package the commands work on by default. (The CLI's own is ``intergov.cli.validate.DEFAULT_PACKAGE``;
+#: both should come from one neutral place, ``intergov.package``.)
 DEFAULT_PACKAGE = "datapackage/datapackage.json"
 
 _VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
@@ -163,7 +166,8 @@ def opened(spec: str, *, repo: str | os.PathLike[str] = ".", package: str = DEFA
 
     A git ref (``v0.1.0``, ``HEAD``) is exported from ``repo`` into a temporary
     folder, and ``package`` is the descriptor's path inside the tree. A release
-    (folder or zip) is verified against its hashes.
+    (folder or zip) is verified against its hashes
+    (:func:`intergov.reader.open_package`, without ``release``).
 
     >>> with opened("v0.1.0") as old, opened("datapackage") as new:  # doctest: +SKIP
     ...     compare(old, new).level
@@ -171,10 +175,10 @@ def opened(spec: str, *, repo: str | os.PathLike[str] = ".", package: str = DEFA
     path = Path(spec)
     if path.is_file() and zipfile.is_zipfile(path):
         with release_root(path) as root:
-            yield _usable(root)
+            yield open_package(root, release=False)
         return
     if path.exists():
-        yield _usable(path)
+        yield open_package(path, release=False)
         return
     try:
         commit = git(Path(repo), "rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}")
@@ -188,19 +192,7 @@ def opened(spec: str, *, repo: str | os.PathLike[str] = ".", package: str = DEFA
         descriptor = Path(tmp) / package
         if not descriptor.is_file():
             raise ReleaseError(f"{spec} has no package at {package}")
-        yield _usable(descriptor)
-
-
-def _usable(path: Path) -> Package:
-    """Load a package for comparing; verify the files that record a hash (a release's)."""
-    package, findings = load_package(path)
-    if package is None or findings:
-        problems = "; ".join(f"{f.path}:{f.line or 1}: {f.message}" for f in findings[:3])
-        raise ReleaseError(f"cannot compare {display_path(path)}: {problems} (run intergov validate)")
-    for resource in package.resources:
-        if "hash" in resource.descriptor:
-            verify(resource)
-    return package
+        yield open_package(descriptor, release=False)
 
 
 # --- the release check and the changelog ------------------------------------------------------------
@@ -270,7 +262,7 @@ def check(path: str | os.PathLike[str] = DEFAULT_PACKAGE) -> Check:
     Raises :class:`ReleaseError` outside git or for a version that is not semver.
     """
     descriptor = locate(path)
-    working = _usable(descriptor)
+    working = open_package(descriptor, release=False)
     result = Check(display_path(descriptor), working, parse_version(working.version))
     top = repo_root(descriptor.resolve().parent)
     if top is None:
@@ -285,9 +277,20 @@ def check(path: str | os.PathLike[str] = DEFAULT_PACKAGE) -> Check:
     return result
 
 
+def project_folder(descriptor: Path) -> Path:
+    """The project folder of the package whose descriptor is ``descriptor``: the folder above the package's.
+
+    It holds ``CHANGELOG.md`` and ``LICENSE``.
+
+    >>> project_folder(Path("/work/intergov/datapackage/datapackage.json")).as_posix()
+    '/work/intergov'
+    """
+    return Path(descriptor).absolute().parent.parent
+
+
 def changelog_path(path: str | os.PathLike[str]) -> Path:
-    """The project's ``CHANGELOG.md`` for the package at ``path`` (the folder above the package's)."""
-    return locate(path).parent.parent / CHANGELOG
+    """The project's ``CHANGELOG.md`` for the package at ``path`` (see :func:`project_folder`)."""
+    return project_folder(locate(path)) / CHANGELOG
 
 
 def has_entry(changelog: str, version: Version) -> bool:
@@ -326,18 +329,31 @@ def write_entry(path: str | os.PathLike[str] = DEFAULT_PACKAGE, *, today: date |
     The entry goes above the newest one. Nothing is written when the version is
     not bumped enough (see ``check().ok``). ``today`` defaults to the date in
     ``SOURCE_DATE_EPOCH``, else today's (UTC) date.
+
+    The file is replaced atomically (:func:`intergov.fmt.write_atomic`: flushed
+    to disk, permissions kept), and only if it still holds what was read.
+    Raises :class:`ReleaseError` when it cannot be read or written.
     """
     result = check(path)
     target = changelog_path(path)
     if not result.ok:
         return Written(result, target, False)
-    text = target.read_text(encoding="utf-8") if target.exists() else "# Changelog\n"
-    if has_entry(text, result.version):
-        return Written(result, target, False)
-    new = entry(result, today or (source_date_epoch() or datetime.now(UTC)).date())
-    at = text.find("\n## ")
-    text = text.rstrip("\n") + "\n\n" + new if at < 0 else text[: at + 1] + new + "\n" + text[at + 1 :]
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, target)
+    try:
+        original = target.read_bytes() if target.exists() else None
+        text = original.decode("utf-8") if original is not None else "# Changelog\n"
+        if has_entry(text, result.version):
+            return Written(result, target, False)
+        new = entry(result, today or (source_date_epoch() or datetime.now(UTC)).date())
+        at = text.find("\n## ")
+        text = text.rstrip("\n") + "\n\n" + new if at < 0 else text[: at + 1] + new + "\n" + text[at + 1 :]
+        if original is None:
+            target.touch(exist_ok=False)  # write_atomic keeps the target's permissions: a new file gets the umask's
+        try:
+            write_atomic(target, text.encode("utf-8"), expected=original or b"")
+        except BaseException:
+            if original is None and target.is_file() and not target.stat().st_size:
+                target.unlink()  # the empty file made above, and nothing else
+            raise
+    except (OSError, UnicodeDecodeError, ChangedMeanwhile) as e:
+        raise ReleaseError(f"cannot write the {result.version} entry into {display_path(target)}: {e}") from e
     return Written(result, target, True)

@@ -43,7 +43,6 @@ _PANDAS_DTYPES = {
 }
 
 
-
 def fields(schema: TableSchema) -> list[Field]:
     """The schema's fields, in order."""
     return list(schema.get("fields", []))
@@ -159,7 +158,7 @@ def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] = DEFAUL
     from intergov.engine.fast_types import cast, missing_values, series
 
     values = pa.array(text.astype("string").array, pa.large_string())
-    column = cast(values, field, missing_values(field, missing), check=False)
+    column = cast(values, field, missing_values(field, missing))
     return series(column, np.ones(len(text), bool), text.index)
 
 

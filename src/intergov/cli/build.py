@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from intergov.cli import UsageProblem
-from intergov.report import FORMATS
-
-DEFAULT_PACKAGE = "datapackage/datapackage.json"
+from intergov.cli.validate import DEFAULT_PACKAGE, report_options
 
 
 @click.command()
@@ -17,45 +13,52 @@ DEFAULT_PACKAGE = "datapackage/datapackage.json"
 @click.option(
     "--dist", default="dist", show_default=True, type=click.Path(file_okay=False), help="Folder to publish into."
 )
-@click.option(
-    "--format",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(sorted(FORMATS)),
-    help="Format of the validation report.",
-)
-@click.option("--strict", is_flag=True, help="Warnings block the build too.")
-def build(path, dist, fmt, strict):
+@report_options
+def build(path, dist, fmt, strict, select, ignore, max_findings):
     """Validate the package at PATH, then build its release into DIST.
 
     Writes DIST/<name>-<version>/ (datapackage.json, data/<table>.csv and
     data/<table>.parquet, README.md, CHANGELOG.md, LICENSE), beside it
-    DIST/<name>-<version>.zip, and DIST/SHA256SUMS. With blocking findings
-    nothing is written. A version already built with other content is never
-    overwritten: bump the version.
+    DIST/<name>-<version>.zip, and DIST/SHA256SUMS. With blocking findings, or
+    a table not in canonical form (run `intergov fmt`), nothing is written. A
+    version already built with other content is never overwritten: bump the
+    version.
 
-    The validation report goes to stdout, what was built to stderr.
+    The validation report goes to stdout (as `intergov validate` prints it,
+    with the same options; --select and --ignore cannot let an error through),
+    what was built to stderr.
 
-    Exit status: 0 built (or already built, identical), 1 blocking findings or
-    a failed build, 2 usage or configuration problem.
+    Exit status: 0 built (or already built, identical), 1 blocking findings, a
+    table not in canonical form or a failed build, 2 usage or configuration
+    problem (including a DIST that cannot be written).
     """
-    from intergov.build import BuildError, InvalidPackage
+    import sys
+
+    from intergov.build import BuildError, InvalidPackage, PublishError
     from intergov.build import build as run
     from intergov.package import PackageError
     from intergov.release import ReleaseError
     from intergov.report import render
 
-    colour = sys.stdout.isatty()
+    def report(result) -> None:
+        if fmt == "github":  # the full list goes to the job summary, when there is one (as validate does)
+            from intergov.report.github import write_step_summary
+
+            try:
+                write_step_summary(result)
+            except OSError as e:
+                raise UsageProblem(f"cannot write the job summary $GITHUB_STEP_SUMMARY: {e}") from e
+        click.echo(render(result, fmt, max_findings=max_findings, colour=sys.stdout.isatty()), nl=False)
+
     try:
-        built = run(path, dist, strict=strict)
-    except (PackageError, ReleaseError) as e:
+        built = run(path, dist, strict=strict, select=select, ignore=ignore)
+    except (PackageError, ReleaseError, PublishError) as e:
         raise UsageProblem(str(e)) from e
     except InvalidPackage as e:
-        click.echo(render(e.result, fmt, max_findings=None, colour=colour), nl=False)
+        report(e.result)
         click.echo(str(e), err=True)
         raise SystemExit(1) from e
     except BuildError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(render(built.result, fmt, max_findings=None, colour=colour), nl=False)
+    report(built.result)
     click.echo(str(built), err=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
-
-DEFAULT_PACKAGE = "datapackage/datapackage.json"
+from intergov.cli.validate import DEFAULT_PACKAGE
 
 
 @click.command()
@@ -50,12 +49,15 @@ def diff(old, new, repo, package_path, view, fmt):
     retyped; constraints tightened or loosened) are classified by the version
     bump they need (semver).
 
-    Exit status: 0 identical, 1 different, 2 usage or configuration problem.
+    Exit status: 0 identical, 1 different, 2 usage or configuration problem
+    (including a table that cannot be read: not UTF-8, binary, a quote that
+    never closes).
     """
-    from intergov.diff import compare, render
-    from intergov.load import LoadError
+    from intergov.diff import DiffError, compare
     from intergov.package import PackageError
+    from intergov.reader import LoadError
     from intergov.release import ReleaseError, opened
+    from intergov.report.diff import render
 
     try:
         with (
@@ -63,7 +65,7 @@ def diff(old, new, repo, package_path, view, fmt):
             opened(new, repo=repo, package=package_path) as after,
         ):
             result = compare(before, after, old_label=old, new_label=new)
-    except (ReleaseError, PackageError, LoadError) as e:
+    except (ReleaseError, PackageError, LoadError, DiffError) as e:
         raise UsageProblem(str(e)) from e
     click.echo(render(result, fmt, view=view), nl=False)
     raise SystemExit(result.exit_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
+from intergov.report import plural
 
 DEFAULT_PACKAGE = "datapackage/datapackage.json"
 
@@ -51,12 +52,11 @@ def fmt(path, check):
 
 
 def _summary(total: int, changing: int, stuck: int, check: bool) -> str:
-    files = lambda n: f"{n} file{'' if n == 1 else 's'}"  # noqa: E731
     if check:
-        verdict = f"{files(changing)} not canonical" if changing else "all canonical"
+        verdict = f"{plural(changing, 'file')} not canonical" if changing else "all canonical"
         hint = "; run `intergov fmt` (make fmt) to rewrite them" if changing else ""
     else:
-        verdict = f"{files(changing)} reformatted" if changing else "nothing to reformat"
+        verdict = f"{plural(changing, 'file')} reformatted" if changing else "nothing to reformat"
         hint = ""
-    left = f", {files(stuck)} left alone" if stuck else ""
-    return f"{files(total)} checked: {verdict}{left}{hint}"
+    left = f", {plural(stuck, 'file')} left alone" if stuck else ""
+    return f"{plural(total, 'file')} checked: {verdict}{left}{hint}"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
-
-DEFAULT_PACKAGE = "datapackage/datapackage.json"
+from intergov.cli.validate import DEFAULT_PACKAGE
 
 
 class _PathOrCommand(click.Group):
@@ -21,11 +20,12 @@ class _PathOrCommand(click.Group):
 
 
 def _problems():
-    from intergov.load import LoadError
+    from intergov.diff import DiffError
     from intergov.package import PackageError
+    from intergov.reader import LoadError
     from intergov.release import ReleaseError
 
-    return (ReleaseError, PackageError, LoadError)
+    return (ReleaseError, PackageError, LoadError, DiffError)
 
 
 @click.group(cls=_PathOrCommand, invoke_without_command=True, subcommand_metavar="[PATH] | check [PATH]")

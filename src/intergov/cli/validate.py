@@ -10,6 +10,27 @@ from intergov.engine import ENGINES
 DEFAULT_PACKAGE = "datapackage/datapackage.json"
 
 
+def _known_rules(ctx: click.Context, param: click.Parameter, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse a ``--select``/``--ignore`` pattern that matches no rule id: a typo would silently pass."""
+    if not patterns:
+        return patterns
+    from difflib import get_close_matches
+
+    from intergov.rules import RULE_IDS, unknown_patterns
+
+    unknown = unknown_patterns(patterns)
+    if unknown:
+        problems = []
+        for pattern in unknown:
+            close = get_close_matches(pattern, sorted(RULE_IDS), n=1)
+            problems.append(f"{pattern!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise UsageProblem(
+            f"{param.opts[0]}: no rule id is or starts with {', '.join(problems)}; the rules are listed in README.md "
+            "(a pattern ending in '-' matches a prefix, e.g. conversion-)"
+        )
+    return patterns
+
+
 def report_options(command):
     """The options every findings-printing command shares."""
     options = [
@@ -26,12 +47,14 @@ def report_options(command):
             "--select",
             multiple=True,
             metavar="RULE",
+            callback=_known_rules,
             help="Report only these rules (a trailing '-' matches a prefix). Repeatable.",
         ),
         click.option(
             "--ignore",
             multiple=True,
             metavar="RULE",
+            callback=_known_rules,
             help="Do not report these rules (a trailing '-' matches a prefix). Repeatable.",
         ),
         click.option(

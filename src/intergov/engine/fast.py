@@ -1,19 +1,29 @@
 """The fast Table Schema engine: pyarrow and numpy, with frictionless-py's findings.
 
-Each CSV file is read once: its bytes are checked by :func:`intergov.engine.text.decode`,
-laid out into records by numpy (where each record starts, on which physical
-line, whether a quoted cell spans lines), and read by pyarrow's CSV reader with
-every cell as text. Records with the wrong number of cells, and blank lines,
-are read again by Python's ``csv`` module (frictionless-py's reader), so that
-their cells are checked too. Each field is then parsed and checked column by
-column (:mod:`intergov.engine.fast_types`), keys are compared as integer codes
-(:mod:`intergov.engine.fast_keys`), and what is wrong is described as
-frictionless-py would describe it, then translated into findings by the very
-code the reference engine uses.
+Each CSV file's bytes are checked by :func:`intergov.engine.text.decode`,
+then read once into columns of text (:mod:`intergov.engine.fast_read`). Each
+field is parsed column by column (:mod:`intergov.engine.fast_types`) and its
+constraints checked (:mod:`intergov.engine.fast_constraints`), keys are
+compared as integer codes (:mod:`intergov.engine.fast_keys`), and what is
+wrong is described as frictionless-py would describe it, then translated into
+findings by the very code the reference engine uses.
 
-Files that Python's ``csv`` module would read differently from a plain
-RFC 4180 reader (a carriage return, a quote inside an unquoted cell) are read
-entirely by the ``csv`` module: slower, and the same.
+What frictionless-py reports, this engine reports, and nothing else
+(``tests/test_engine_parity.py`` proves it on generated and mutated packages).
+Where the two differ on purpose:
+
+- The CSV dialect is the one the package declares (comma, double quote,
+  header on line 1). frictionless-py guesses it from the first 100 lines
+  (``csv.Sniffer`` for delimiter and quoting, row widths for the header
+  row); on a file where it guesses otherwise, it reports what follows from
+  the wrong guess, and this engine does not.
+- ``uniqueKeys`` are checked; frictionless-py 5 ignores them. Both intergov
+  engines check them the same way, on the typed frame.
+- Findings point at physical lines, not record numbers, and are a set: a
+  finding frictionless-py would repeat is reported once (as the reference
+  engine reports it).
+- ``frictionless-error`` (frictionless-py failing on the package as a whole)
+  has no counterpart here.
 
 >>> from intergov.package import load
 >>> pkg, _ = load("datapackage/datapackage.json")  # doctest: +SKIP
@@ -23,26 +33,30 @@ dtype('<M8[s]')
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from intergov import schema as ts
 from intergov.engine import EngineResult, Table
 from intergov.engine import fast_keys as keys
+from intergov.engine.fast_constraints import check
+from intergov.engine.fast_read import Records, read
 from intergov.engine.fast_types import Column, cast, cell_reader, missing_values, series
 from intergov.engine.text import decode
 from intergov.findings import ERROR, Finding
 from intergov.package import Package, Resource
 
-_UTF8_BOM = b"\xef\xbb\xbf"
-_NEWLINE, _QUOTE, _COMMA, _CR = 10, 34, 44, 13
+#: Tables at least this long parse their columns in parallel threads.
+_PARALLEL_ROWS = 50_000
 
 
 @dataclass
@@ -61,24 +75,6 @@ class Error:
 
 
 @dataclass
-class Records:
-    """A file's records as columns of text, one per expected field (every record but the header).
-
-    ``numbers`` are record numbers (the header is 1), ``counts`` the cells of
-    each record, ``extras`` the cells beyond the expected ones, and ``lines``
-    the physical line of each record (index 0: the header).
-    """
-
-    labels: list[str]
-    width: int
-    columns: list[pa.ChunkedArray]
-    numbers: np.ndarray
-    counts: np.ndarray
-    extras: dict[int, list[str]]
-    lines: list[int]
-
-
-@dataclass
 class Checked:
     """One resource after parsing: its records, expected fields and parsed columns."""
 
@@ -88,7 +84,7 @@ class Checked:
     columns: list[Column]
     blank: np.ndarray
     errors: list[Error] = field(default_factory=list)
-    masked: np.ndarray | None = None
+    masked: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
 
     def position(self, name: str) -> int | None:
         """The expected position of schema field ``name``, if the file has it."""
@@ -104,176 +100,68 @@ def run(package: Package) -> EngineResult:
 
     result = EngineResult()
     checked: dict[str, Checked] = {}
-    for resource in package.resources:
-        data = resource.file.read_bytes()
-        text, found = decode(data, resource.display)
-        result.findings.extend(found)
-        if text is None:
-            continue
-        records = read(data, text, len(ts.fields(resource.schema)))
-        del text
-        checked[resource.name] = _check(resource, records)
+    # The largest file first: its transient copies come and go before the other tables are held.
+    # Each file is read and parsed (pyarrow and numpy, which let go of the GIL) while its text is
+    # checked (Python): the parse is kept only if the text check finds the file usable.
+    with ThreadPoolExecutor(max_workers=1) as parser:
+        for resource in sorted(package.resources, key=lambda r: -r.file.stat().st_size):
+            data = resource.file.read_bytes()
+            parsed = parser.submit(_parse, resource, data)
+            text, found = decode(data, resource.display)
+            result.findings.extend(found)
+            usable = text is not None
+            del text, data  # one copy of the file in memory, not two
+            try:
+                item = parsed.result()
+            except Exception:
+                if usable:
+                    raise
+                continue  # a file decode refuses may not parse at all
+            if usable:
+                checked[resource.name] = item
+            release_memory()
+    checked = {r.name: checked[r.name] for r in package.resources if r.name in checked}
     for item in checked.values():
         _keys(item, checked)
-    for name, item in checked.items():
+    for name in list(checked):
+        item = checked.pop(name)  # once its frames are built, what else it holds can go
         findings, _, _ = _findings(item.resource, item.errors, item.records.lines)
         result.findings.extend(findings)
-        table = _table(item)
-        for finding in unique_key_findings(item.resource, table.text, table.typed):
-            result.findings.append(finding)
-            table.typed.loc[finding.line, finding.field.split(", ")] = pd.NA
+        table, found = _table(item)
+        result.findings.extend(found)
+        release_memory()
         result.tables[name] = table
     return result
 
 
-# Reading
+def release_memory() -> None:
+    """Give back to the system the memory freed since: pyarrow's pool, and glibc's heap where there is one.
 
-
-def read(data: bytes, text: str, headless_width: int) -> Records:
-    """The records of a CSV file (``data``, already decoded as ``text``).
-
-    ``headless_width`` is the number of columns when the header row is blank
-    (the schema's fields, as frictionless-py expects them then).
-
-    >>> r = read(b"id,n\\n1,2\\n\\n3\\n", "id,n\\n1,2\\n\\n3\\n", 2)
-    >>> r.labels, r.numbers.tolist(), r.counts.tolist(), r.lines
-    (['id', 'n'], [2, 3, 4], [2, 0, 1], [1, 2, 3, 4])
+    Parsing a large file frees many temporaries; without this the process
+    keeps their pages, and its peak grows with every table.
     """
-    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-    layout = _layout(body)
-    if layout is None:
-        return _read_slow(text, headless_width)
-    starts, ends, lines, spanning = layout
-    header = _parse(body[starts[0] : ends[0]])
-    if not header:
-        return _read_slow(text, headless_width)
-    labels = [cell.strip() for cell in header]
-    width = len(labels)
-    table = _read_table(body, int(ends[0]) + 1, width, spanning) if len(starts) > 1 else None
-    empty = starts[1:] == ends[1:]
-    good = ~empty
-    if table is None or table.num_rows != good.sum():
-        good = ~empty & (_cell_counts(body, starts, ends)[1:] == width)
-        if table is not None and table.num_rows != good.sum():
-            return _read_slow(text, headless_width)
-    numbers = np.arange(2, len(starts) + 1)
-    rows = [_parse(body[starts[i + 1] : ends[i + 1]]) for i in np.flatnonzero(~good)]
-    if table is None:
-        table = pa.table({f"f{i}": pa.array([], pa.large_string()) for i in range(width)})
-    columns = [table.column(i) for i in range(width)]
-    return _assemble(labels, width, columns, numbers[good], numbers[~good], rows, lines.tolist())
+    pa.default_memory_pool().release_unused()
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
-def _layout(body: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None:
-    """Record starts, ends and lines, and whether a quoted cell spans lines; ``None`` when not plain RFC 4180.
+@cache
+def _libc():
+    import ctypes
 
-    A newline ends a record when an even number of quotes precede it. That
-    holds for Python's ``csv`` module as long as every quote opens a cell, closes
-    it, or is doubled inside it, which is checked here.
-    """
-    if not body or b"\r" in body:
+    try:
+        return ctypes.CDLL(None)
+    except OSError:  # no C library to ask (not a POSIX system)
         return None
-    buf = np.frombuffer(body, np.uint8)
-    newlines = np.flatnonzero(buf == _NEWLINE)
-    quotes = np.flatnonzero(buf == _QUOTE) if b'"' in body else np.zeros(0, np.int64)
-    spanning = False
-    boundaries = newlines
-    if len(quotes):
-        if len(quotes) % 2:
-            return None
-        before = np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], _NEWLINE)
-        after = np.where(quotes < len(buf) - 1, buf[np.minimum(quotes + 1, len(buf) - 1)], _NEWLINE)
-        allowed = (_COMMA, _NEWLINE, _QUOTE)
-        if not (np.isin(before[0::2], allowed).all() and np.isin(after[1::2], allowed).all()):
-            return None
-        inside = np.searchsorted(quotes, newlines) % 2 == 1
-        spanning = bool(inside.any())
-        boundaries = newlines[~inside]
-    starts = np.concatenate([[0], boundaries + 1])
-    ends = np.concatenate([boundaries, [len(buf)]])
-    if starts[-1] == len(buf):
-        starts, ends = starts[:-1], ends[:-1]
-    lines = np.searchsorted(newlines, starts) + 1
-    return starts, ends, lines, spanning
-
-
-def _cell_counts(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Cells per record: its delimiting commas (outside quotes) plus one; none for an empty line."""
-    buf = np.frombuffer(body, np.uint8)
-    commas = np.flatnonzero(buf == _COMMA)
-    counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
-    quotes = np.flatnonzero(buf == _QUOTE)
-    if len(quotes):
-        inside = np.searchsorted(commas, quotes[1::2]) - np.searchsorted(commas, quotes[0::2])
-        record = np.searchsorted(starts, quotes[0::2], side="right") - 1
-        counts = counts - np.bincount(record, weights=inside, minlength=len(starts)).astype(np.int64)
-    return np.where(starts == ends, 0, counts + 1)
-
-
-def _read_table(body: bytes, offset: int, width: int, spanning: bool) -> pa.Table | None:
-    """Records after the header with ``width`` cells, all as text (pyarrow skips the others)."""
-    import pyarrow.csv as pacsv
-
-    if offset >= len(body):
-        return None
-    names = [f"f{i}" for i in range(width)]
-    return pacsv.read_csv(
-        pa.py_buffer(body).slice(offset),
-        read_options=pacsv.ReadOptions(column_names=names),
-        parse_options=pacsv.ParseOptions(newlines_in_values=spanning, invalid_row_handler=lambda row: "skip"),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.large_string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-
-
-def _parse(record: bytes) -> list[str]:
-    """The cells of one record, as Python's ``csv`` module reads them (``[]`` for a blank line)."""
-    return next(csv.reader(io.StringIO(record.decode("utf-8"), newline=""), strict=False), [])
-
-
-def _read_slow(text: str, headless_width: int) -> Records:
-    """Every record read by Python's ``csv`` module, as frictionless-py reads them."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
-    rows, lines, previous = [], [], 0
-    for record in reader:
-        rows.append(record)
-        lines.append(previous + 1)
-        previous = reader.line_num
-    header = rows[0] if rows else []
-    labels = [cell.strip() for cell in header]
-    numbers = np.arange(2, len(rows) + 1)
-    return _assemble(labels, len(labels) or headless_width, None, numbers[:0], numbers, rows[1:], lines)
-
-
-def _assemble(
-    labels: list[str],
-    width: int,
-    columns: list[pa.ChunkedArray] | None,
-    good: np.ndarray,
-    other: np.ndarray,
-    rows: list[list[str]],
-    lines: list[int],
-) -> Records:
-    """Records of well-formed rows (``columns``) followed by the ``rows`` read one by one."""
-    if columns is None:
-        columns = [pa.chunked_array([], pa.large_string()) for _ in range(width)]
-    extras = {len(good) + i: row[width:] for i, row in enumerate(rows) if len(row) > width}
-    if rows:
-        columns = [
-            pa.chunked_array(
-                [*col.chunks, pa.array([row[i] if i < len(row) else None for row in rows], pa.large_string())],
-                pa.large_string(),
-            )
-            for i, col in enumerate(columns)
-        ]
-    counts = np.concatenate([np.full(len(good), width), np.array([len(r) for r in rows], np.int64)])
-    return Records(labels, width, columns, np.concatenate([good, other]), counts, extras, lines)
 
 
 # Cells
+
+
+def _parse(resource: Resource, data: bytes) -> Checked:
+    """Read and check one file's records (its bytes being UTF-8 text is checked alongside)."""
+    return _check(resource, read(data, len(ts.fields(resource.schema))))
 
 
 def expected_fields(schema: Mapping[str, Any], labels: list[str]) -> list[Mapping[str, Any]]:
@@ -304,10 +192,15 @@ def _check(resource: Resource, records: Records) -> Checked:
     fields = expected_fields(schema, records.labels)
     declared = len(ts.fields(schema))
     schema_missing = ts.missing_values(schema)
-    columns = []
-    for i, f in enumerate(fields):
-        missing = missing_values(f, schema_missing) if i < declared else ("",)
-        columns.append(cast(records.columns[i], f, missing))
+    jobs = [
+        (records.columns[i], f, missing_values(f, schema_missing) if i < declared else ("",))
+        for i, f in enumerate(fields)
+    ]
+    if len(records.numbers) >= _PARALLEL_ROWS:  # pyarrow and numpy let go of the GIL: one column per core
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            columns = list(pool.map(lambda job: check(cast(*job), job[2]), jobs))
+    else:
+        columns = [check(cast(*job), job[2]) for job in jobs]
     n = len(records.numbers)
     blank = np.ones(n, bool)
     for column in columns:
@@ -315,6 +208,10 @@ def _check(resource: Resource, records: Records) -> Checked:
     item = Checked(resource, records, fields, columns, blank)
     item.errors.extend(_header_errors(records.labels, ts.fields(schema)))
     item.errors.extend(_row_errors(item))
+    item.masked = np.zeros((len(columns), len(blank)), bool)
+    for position, column in enumerate(columns):
+        item.masked[position] = column.invalid
+        column.errors.clear()  # described in item.errors; the masks are not needed any more
     return item
 
 
@@ -338,9 +235,7 @@ def _header_errors(labels: list[str], fields: list[Mapping[str, Any]]) -> list[E
         earlier = [str(i) for i, seen in enumerate(labels[: number - 1], start=1) if seen == label]
         if earlier:
             note = f'at position "{", ".join(earlier)}"'
-            errors.append(
-                Error("duplicate-label", field_number=number, field_name=f["name"], note=note, label=label)
-            )
+            errors.append(Error("duplicate-label", field_number=number, field_name=f["name"], note=note, label=label))
         elif label != f["name"]:
             errors.append(Error("incorrect-label", field_number=number, field_name=f["name"], label=label))
     return errors
@@ -363,7 +258,9 @@ def _row_errors(item: Checked) -> list[Error]:
         name = item.fields[position]["name"]
         constraints = column.field.get("constraints", {})
         problems = [("type-error", "", column.type_error)]
-        problems += [("constraint-error", f'constraint "{c}" is "{constraints[c]}"', m) for c, m in column.errors.items()]
+        problems += [
+            ("constraint-error", f'constraint "{c}" is "{constraints[c]}"', m) for c, m in column.errors.items()
+        ]
         for kind, note, mask in problems:
             rows = np.flatnonzero(mask & ~blank)
             if not len(rows):
@@ -381,10 +278,8 @@ def _keys(item: Checked, checked: Mapping[str, Checked]) -> None:
     """Unique fields, primary key, uniqueKeys and foreign keys of one resource."""
     schema = item.resource.schema
     numbers = item.records.numbers
-    n = len(numbers)
-    masked = np.zeros((len(item.columns), n), bool)
-    for position, column in enumerate(item.columns):
-        masked[position] = column.invalid
+    len(numbers)
+    masked = item.masked
     names = ts.field_names(schema)
     for position, f in enumerate(item.fields[: len(names)]):
         if not ts.constraints(f).get("unique"):
@@ -400,7 +295,9 @@ def _keys(item: Checked, checked: Mapping[str, Checked]) -> None:
     primary = ts.primary_key(schema)
     if primary and all(item.position(k) is not None for k in primary):
         (key,) = keys.codes([[_part(item, k)] for k in primary])
-        flagged, previous = keys.duplicates(key.codes, numbers, skip_null=False, eligible=~key.all_null & ~key.unmatchable)
+        flagged, previous = keys.duplicates(
+            key.codes, numbers, skip_null=False, eligible=~key.all_null & ~key.unmatchable
+        )
         for row in np.flatnonzero(key.all_null):
             note = 'cells composing the primary keys are all "None"'
             item.errors.append(Error("primary-key", int(numbers[row]), note=note, cells=_cells(item, row)))
@@ -424,42 +321,70 @@ def _keys(item: Checked, checked: Mapping[str, Checked]) -> None:
             item.errors.append(Error("foreign-key", int(numbers[row]), note=note, cells=_cells(item, row)))
         for k in local:
             masked[item.position(k)] |= broken
-    item.masked = masked
 
 
-def unique_key_findings(resource: Resource, text: pd.DataFrame, typed: pd.DataFrame) -> list[Finding]:
-    """Duplicates of each ``uniqueKeys`` entry, which frictionless-py does not check.
+def unique_key_findings(item: Checked, rows: np.ndarray, lines: np.ndarray) -> list[Finding]:
+    """Duplicates of each ``uniqueKeys`` entry among the table's ``rows`` (frictionless-py does not check them).
 
-    As the reference engine compares them: on the typed frame, a row with an
-    empty or already reported key cell left out, each later duplicate
-    reported with the line of the first.
+    As the reference engine compares them: typed values, a row with a missing
+    or already reported key cell left out, each later duplicate reported with
+    the line of the first; the duplicates' key cells are then masked.
     """
-    names = ts.field_names(resource.schema)
-    findings = []
-    for key in ts.unique_keys(resource.schema):
-        if not set(key) <= set(typed.columns):
+    names = ts.field_names(item.resource.schema)
+    findings, flagged_keys = [], []
+    for key in ts.unique_keys(item.resource.schema):
+        positions = [item.position(k) for k in key]
+        if None in positions or len(rows) < 2:
             continue
-        complete = typed[key].notna().all(axis=1).to_numpy()
-        codes = np.zeros(len(typed), np.int64)
-        for name in key:
-            factor, uniques = pd.factorize(typed[name])
-            codes = codes * (len(uniques) + 1) + factor + 1
-            codes = pd.factorize(codes)[0]
-        rows = np.flatnonzero(complete)
-        first_row = pd.Series(rows).groupby(codes[rows]).transform("first").to_numpy()
-        later = rows != first_row
-        lines = typed.index.to_numpy()
-        for row, first in zip(rows[later], first_row[later], strict=True):
-            shown = ", ".join(str(text.iat[row, text.columns.get_loc(k)]) for k in key)
+        code = np.zeros(len(rows), np.int64)
+        complete = np.ones(len(rows), bool)
+        for position in positions:
+            values, valid = _typed_codes(item.columns[position], rows)
+            complete &= valid & ~item.masked[position][rows]
+            code = keys.fold([code, values])
+        eligible = np.flatnonzero(complete)
+        order = eligible[np.lexsort((eligible, code[eligible]))]
+        starts = np.r_[True, code[order[1:]] != code[order[:-1]]] if len(order) else np.zeros(0, bool)
+        first = order[starts][np.cumsum(starts) - 1]
+        for row, earliest in zip(order[~starts], first[~starts], strict=True):
+            shown = ", ".join(_cells(item, rows[row])[p] for p in positions)
             message = (
                 f"({', '.join(key)}) must be unique and ({shown}) is already used; "
-                f"the first is on line {lines[first]}"
+                f"the first is on line {lines[earliest]}"
             )
-            line = int(lines[row])
             findings.append(
-                Finding(resource.display, line, names.index(key[0]) + 1, ", ".join(key), shown, "unique-error", ERROR, message)
+                Finding(
+                    item.resource.display,
+                    int(lines[row]),
+                    names.index(key[0]) + 1,
+                    ", ".join(key),
+                    shown,
+                    "unique-error",
+                    ERROR,
+                    message,
+                )
             )
+        flagged_keys.append((positions, rows[order[~starts]]))
+    for positions, flagged in flagged_keys:
+        for position in positions:
+            item.masked[position][flagged] = True
     return findings
+
+
+def _typed_codes(column: Column, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the typed values at ``rows`` (equal values, equal codes), and which are present."""
+    whole = len(rows) == len(column.typed)  # every row kept: no copy
+    values = column.typed if whole else column.typed.take(pa.array(rows, pa.int64()))
+    valid = np.asarray(values.is_valid().to_numpy(), bool)
+    if pa.types.is_large_string(values.type):
+        return keys.string_codes(values), valid
+    if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
+        values = values.cast(pa.int64() if pa.types.is_timestamp(values.type) else pa.int32())
+    numbers = pc.fill_null(values, False if pa.types.is_boolean(values.type) else 0).to_numpy(zero_copy_only=False)
+    if pa.types.is_floating(values.type):
+        valid &= ~np.isnan(numbers)  # NaN is missing in the typed frame (pandas Float64)
+    _, codes = np.unique(numbers, return_inverse=True)
+    return np.where(valid, codes, keys.NULL), valid
 
 
 def _part(item: Checked, name: str) -> keys.Part:
@@ -493,8 +418,8 @@ def _values(column: Column, rows: np.ndarray) -> list[str]:
 # Tables
 
 
-def _table(item: Checked) -> Table:
-    """The text and typed frames the rules layer reads, as the reference engine builds them.
+def _table(item: Checked) -> tuple[Table, list[Finding]]:
+    """The text and typed frames the rules layer reads, as the reference engine builds them; uniqueKeys findings.
 
     Only records with one cell per schema field and no structure error are
     kept (so none when the header has another number of columns); the typed
@@ -510,8 +435,9 @@ def _table(item: Checked) -> Table:
         had_rows = bool((records.counts == len(names)).any())
         index = pd.Index([], name="line", dtype="int64" if had_rows else object)
         empty = pd.DataFrame([], columns=names, index=index, dtype="string")
-        return Table(item.resource, empty, ts.cast_frame(empty, item.resource.schema))
-    lines = np.asarray(records.lines, np.int64)[records.numbers[rows] - 1]
+        return Table(item.resource, empty, ts.cast_frame(empty, item.resource.schema)), []
+    lines = records.lines.array[records.numbers[rows] - 1]
+    found = unique_key_findings(item, rows, lines)
     index = pd.Index(lines, name="line")
     selection = None if len(rows) == len(keep) else pa.array(rows, pa.int64())
     text: dict[str, pd.Series] = {}
@@ -521,4 +447,4 @@ def _table(item: Checked) -> Table:
         values = column.text if selection is None else column.text.take(selection)
         text[name] = pd.Series(pd.arrays.ArrowStringArray(values), index=index, copy=False)
         typed[name] = series(column, ~item.masked[position], index, rows if selection is not None else None)
-    return Table(item.resource, pd.DataFrame(text, copy=False), pd.DataFrame(typed, copy=False))
+    return Table(item.resource, pd.DataFrame(text, copy=False), pd.DataFrame(typed, copy=False)), found

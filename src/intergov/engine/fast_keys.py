@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from intergov.engine.fast_types import Column, cell_reader
+from intergov.engine.fast_types import Column, cell_reader, repetitive
 
 #: Float64 holds every integer up to 2**53 exactly.
 _EXACT_INTEGER = 2**53
@@ -115,9 +115,7 @@ def _factorize(parts: Sequence[Part]) -> tuple[list[np.ndarray], list[np.ndarray
         chunks = []
         for p in parts:
             chunks.extend(p.values.chunks if p.values is not None else [pa.nulls(p.length, pa.large_string())])
-        values = pa.chunked_array(chunks, pa.large_string()).combine_chunks()
-        ranks = pc.rank(values, tiebreaker="dense").to_numpy(zero_copy_only=False).astype(np.int64) - 1
-        flat = np.where(_np_valid(values), ranks, NULL)
+        flat = string_codes(pa.chunked_array(chunks, pa.large_string()))
     elif family == "obj":
         seen: dict[object, int] = {}
         flat_list, nan = [], []
@@ -155,12 +153,36 @@ class Keys:
 
     codes: np.ndarray
     all_null: np.ndarray
-    any_null: np.ndarray
     unmatchable: np.ndarray
 
 
-def _np_valid(values: pa.Array) -> np.ndarray:
-    return np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), bool)
+def string_codes(values: pa.ChunkedArray) -> np.ndarray:
+    """A code per string (equal strings, equal codes; :data:`NULL` for null).
+
+    Columns that repeat a few values (codes, references) are hashed; columns
+    of mostly distinct values (identifiers) are ranked, which is faster there.
+    """
+    if repetitive(values):
+        encoded = pc.dictionary_encode(values)
+        flat = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks] or [np.zeros(0)])
+        flat = np.nan_to_num(flat.astype(np.float64), nan=NULL).astype(np.int64) if encoded.null_count else flat
+        return flat.astype(np.int64)
+    ranks = pc.rank(values, tiebreaker="dense").to_numpy(zero_copy_only=False).astype(np.int64) - 1
+    return np.where(np.asarray(pc.is_valid(values).to_numpy(), bool), ranks, NULL)
+
+
+def fold(codes: Sequence[np.ndarray]) -> np.ndarray:
+    """One code per row for several code columns (codes >= -1): equal tuples, equal codes."""
+    combined = np.zeros(len(codes[0]), np.int64)
+    span = 1
+    for column in codes:
+        width = int(column.max(initial=NULL)) + 2
+        if span * width >= 2**62:
+            _, combined = np.unique(combined, return_inverse=True)
+            span = int(combined.max(initial=0)) + 1
+        combined = combined * width + (column + 1)
+        span *= width
+    return combined.astype(np.int64)
 
 
 def codes(fields: Sequence[Sequence[Part]]) -> list[Keys]:
@@ -172,23 +194,26 @@ def codes(fields: Sequence[Sequence[Part]]) -> list[Keys]:
     tables = len(fields[0])
     combined: list[np.ndarray] = []
     all_null = [np.ones(p.length, bool) for p in fields[0]]
-    any_null = [np.zeros(p.length, bool) for p in fields[0]]
     unmatchable = [np.zeros(p.length, bool) for p in fields[0]]
     for parts in fields:
         field_codes, nan = _factorize(parts)
         for t in range(tables):
             null = (field_codes[t] == NULL) & ~nan[t]
             all_null[t] &= null
-            any_null[t] |= null
             unmatchable[t] |= nan[t]
-        if not combined:
-            combined = field_codes
-            continue
-        width = max(int(c.max(initial=NULL)) for c in field_codes) + 2
-        joined = np.concatenate([a * width + (b + 1) for a, b in zip(combined, field_codes, strict=True)])
-        _, inverse = np.unique(joined, return_inverse=True)
-        combined = np.split(inverse.astype(np.int64), np.cumsum([len(c) for c in combined])[:-1])
-    return [Keys(*values) for values in zip(combined, all_null, any_null, unmatchable, strict=True)]
+        combined.append(np.concatenate(field_codes))
+    folded = fold(combined) if len(combined) > 1 else combined[0]
+    split = np.split(folded, np.cumsum([p.length for p in fields[0]])[:-1])
+    return [Keys(*values) for values in zip(split, all_null, unmatchable, strict=True)]
+
+
+def _repeats(values: np.ndarray) -> bool:
+    """Whether some value occurs twice (counted when the values are dense, else sorted)."""
+    low, high = int(values.min()), int(values.max())
+    if high - low < 4 * len(values):
+        return bool(np.bincount(values - low).max() > 1)
+    ordered = np.sort(values)
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def duplicates(key: np.ndarray, records: np.ndarray, *, skip_null: bool, eligible: np.ndarray | None = None):
@@ -204,7 +229,7 @@ def duplicates(key: np.ndarray, records: np.ndarray, *, skip_null: bool, eligibl
     rows = np.flatnonzero(ok)
     flagged = np.zeros(n, bool)
     previous = np.zeros(n, np.int64)
-    if not len(rows) or np.bincount(key[rows] - key[rows].min()).max() < 2:
+    if not len(rows) or not _repeats(key[rows]):
         return flagged, previous
     order = rows[np.lexsort((records[rows], key[rows]))]
     same = key[order[1:]] == key[order[:-1]]

@@ -22,10 +22,9 @@ the findings stay the same.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -71,10 +70,7 @@ _URI = r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
 #: Significant digits a double keeps exactly: canonical numbers compare as their Decimal would.
 _EXACT_DIGITS = 15
 
-#: Regular-expression syntax that RE2 (pyarrow) reads as Python's ``re`` does, on ASCII text.
-_PORTABLE_PATTERN = re.compile(r"(?:[^\\(\[{]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?)|\(\?:|\[(?![:=.\[])|\{\d)*")
-
-#: Cells sampled to tell whether a column repeats a few values (then each is tested once).
+#: Cells sampled to tell whether a column repeats its values (then each value is handled once).
 _SAMPLE = 2000
 
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -86,8 +82,9 @@ class Column:
 
     ``typed`` is a pyarrow array (int64, float64, bool, date32,
     timestamp[us, UTC], or the text itself for types kept as text), null where
-    the cell is missing or fails its type. ``errors`` maps each broken
-    constraint to the cells that break it. ``exact`` is false when some valid
+    the cell is missing or fails its type. ``canonical`` are the cells in
+    canonical form (parsed here; the others by frictionless-py). ``errors``
+    maps each broken constraint to the cells that break it. ``exact`` is false when some valid
     value does not fit ``typed`` exactly (an integer beyond int64, a number
     with more digits than a double keeps), so keys must compare Python values.
     """
@@ -97,6 +94,7 @@ class Column:
     typed: pa.ChunkedArray
     missing: np.ndarray
     type_error: np.ndarray
+    canonical: np.ndarray
     errors: dict[str, np.ndarray] = field(default_factory=dict)
     exact: bool = True
 
@@ -124,34 +122,34 @@ def missing_values(field: Field, schema_missing: Sequence[Any]) -> tuple[str, ..
     return tuple(e["value"] if isinstance(e, dict) else e for e in entries)
 
 
-def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str], *, check: bool = True) -> Column:
-    """Parse ``text`` as ``field`` (missing values ``missing``); with ``check``, test its constraints.
+def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str]) -> Column:
+    """Parse ``text`` as ``field`` (missing values ``missing``).
 
-    >>> column = cast(pa.array(["AZE", "aze", ""]), {"name": "c", "constraints": {"pattern": "[A-Z]{3}"}}, ("",))
-    >>> column.errors["pattern"].tolist()
-    [False, True, False]
+    Constraints are checked by :func:`intergov.engine.fast_constraints.check`;
+    for the residue, frictionless-py's reader has already noted them.
+
+    >>> cast(pa.array(["2022-08-24", "2022-8-24", "24.08.2022"]), {"name": "d", "type": "date"}, ("",)).type_error
+    array([False, False,  True])
     """
-    text = _chunked(text)
+    text = chunked(text)
     if text.type != pa.large_string():
         text = text.cast(pa.large_string())
     n = len(text)
     if tuple(missing) == ("",):  # the usual case: an empty cell (read from the offsets alone)
         missing_mask = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False) == 0
     else:
-        missing_mask = _np(pc.is_in(text, value_set=pa.array(list(missing), pa.large_string())))
-    missing_mask |= _np(pc.is_null(text))
+        missing_mask = mask_of(pc.is_in(text, value_set=pa.array(list(missing), pa.large_string())))
+    missing_mask |= mask_of(pc.is_null(text))
     present = ~missing_mask
     kind = field.get("type", "string")
     parser = _PARSERS.get(kind, _parse_other)
     fast, typed = parser(text, field, present)
     residue = present & ~fast
-    column = Column(field, text, typed, missing_mask, np.zeros(n, bool))
+    column = Column(field, text, typed, missing_mask, np.zeros(n, bool), fast)
     if residue.any():
-        _read_residue(column, residue, missing, check)
+        _read_residue(column, residue, missing)
     if pa.types.is_large_string(column.typed.type) and column.type_error.any():
         column.typed = _with_validity(text, present & ~column.type_error)
-    if check:
-        _check(column, fast, missing)
     return column
 
 
@@ -161,7 +159,7 @@ def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str],
 def _parse_string(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
     fmt = field.get("format", "default")
     if fmt == "uri":
-        fast = present & _np(pc.match_substring_regex(text, _URI))
+        fast = present & mask_of(pc.match_substring_regex(text, _URI))
     elif fmt in ("default", None):
         fast = present
     else:
@@ -172,7 +170,7 @@ def _parse_string(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> t
 def _parse_integer(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
     if field.get("bareNumber", True) is False:
         return _nothing(text, pa.int64())
-    fast = present & _np(pc.match_substring_regex(text, _INTEGER))
+    fast = present & mask_of(pc.match_substring_regex(text, _INTEGER))
     return fast, _cast_where(text, fast, pa.int64(), "0")
 
 
@@ -185,13 +183,13 @@ def _parse_number(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> t
         cleaned = pc.replace_substring(cleaned, group, "")
     decimal = field.get("decimalChar", ".")
     if decimal != ".":
-        has_dot = _np(pc.match_substring(cleaned, "."))
+        has_dot = mask_of(pc.match_substring(cleaned, "."))
         cleaned = pc.replace_substring(cleaned, decimal, ".")
     else:
         has_dot = np.zeros(len(text), bool)
-    fast = present & ~has_dot & _np(pc.match_substring_regex(cleaned, _NUMBER))
-    digits = pc.binary_length(cleaned).to_numpy(zero_copy_only=False) - _np(pc.match_substring(cleaned, "."))
-    fast &= digits - _np(pc.starts_with(cleaned, "-")) <= _EXACT_DIGITS
+    fast = present & ~has_dot & mask_of(pc.match_substring_regex(cleaned, _NUMBER))
+    digits = pc.binary_length(cleaned).to_numpy(zero_copy_only=False) - mask_of(pc.match_substring(cleaned, "."))
+    fast &= digits - mask_of(pc.starts_with(cleaned, "-")) <= _EXACT_DIGITS
     typed = _cast_where(cleaned, fast, pa.float64(), "0")
     typed = pc.add(typed, 0.0)  # -0 is 0, as Decimal("-0") == 0
     return fast, typed
@@ -201,36 +199,36 @@ def _parse_boolean(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> 
     mapping = _boolean_mapping(field)
     trues = [k for k, v in mapping.items() if v]
     falses = [k for k, v in mapping.items() if not v]
-    is_true = present & _np(pc.is_in(text, value_set=pa.array(trues, pa.large_string())))
-    is_false = present & _np(pc.is_in(text, value_set=pa.array(falses, pa.large_string())))
+    is_true = present & mask_of(pc.is_in(text, value_set=pa.array(trues, pa.large_string())))
+    is_false = present & mask_of(pc.is_in(text, value_set=pa.array(falses, pa.large_string())))
     fast = is_true | is_false
-    return fast, _chunked(pa.array(is_true, mask=~fast))
+    return fast, chunked(pa.array(is_true, mask=~fast))
 
 
 def _parse_date(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
     if field.get("format", "default") != "default":
         return _nothing(text, pa.date32())
-    fast = present & _np(pc.match_substring_regex(text, _DATE))
+    fast = present & mask_of(pc.match_substring_regex(text, _DATE))
     year, month, day = (_slice_int(text, fast, a, b) for a, b in ((0, 4), (5, 7), (8, 10)))
     fast &= (year >= 1) & (day <= _days_in_month(year, month))
     days = _days_from_civil(year, month, day)
-    return fast, _chunked(pa.array(days.astype(np.int32), mask=~fast).cast(pa.date32()))
+    return fast, chunked(pa.array(days.astype(np.int32), mask=~fast).cast(pa.date32()))
 
 
 def _parse_datetime(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
     if field.get("format", "default") != "default":
         return _nothing(text, pa.timestamp("us", tz="UTC"))
-    fast = present & _np(pc.match_substring_regex(text, _DATETIME))
+    fast = present & mask_of(pc.match_substring_regex(text, _DATETIME))
     parts = [_slice_int(text, fast, a, b) for a, b in ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))]
     year, month, day, hour, minute, second = parts
     fast &= (year >= 1) & (day <= _days_in_month(year, month))
     tail = pc.utf8_slice_codeunits(text, 19, 20)
-    behind = _np(pc.equal(tail, "-"))
-    shifted = fast & (behind | _np(pc.equal(tail, "+")))
+    behind = mask_of(pc.equal(tail, "-"))
+    shifted = fast & (behind | mask_of(pc.equal(tail, "+")))
     offset = (_slice_int(text, shifted, 20, 22) * 60 + _slice_int(text, shifted, 23, 25)) * np.where(behind, -1, 1)
     seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + (minute - offset) * 60 + second
     typed = pa.array(seconds * 1_000_000, mask=~fast).cast(pa.timestamp("us", tz="UTC"))
-    return fast, _chunked(typed)
+    return fast, chunked(typed)
 
 
 def _parse_as_text(pattern: str) -> Callable[[pa.ChunkedArray, Field, np.ndarray], tuple]:
@@ -239,14 +237,14 @@ def _parse_as_text(pattern: str) -> Callable[[pa.ChunkedArray, Field, np.ndarray
     def parse(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
         if field.get("format", "default") != "default":
             return np.zeros(len(text), bool), _with_validity(text, present)
-        fast = present & _np(pc.match_substring_regex(text, pattern))
+        fast = present & mask_of(pc.match_substring_regex(text, pattern))
         return fast, _with_validity(text, present)
 
     return parse
 
 
 def _parse_year(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> tuple[np.ndarray, pa.ChunkedArray]:
-    fast = present & _np(pc.match_substring_regex(text, _YEAR))
+    fast = present & mask_of(pc.match_substring_regex(text, _YEAR))
     return fast, _cast_where(text, fast, pa.int64(), "0")
 
 
@@ -299,12 +297,12 @@ def series(column: Column, valid: np.ndarray, index: pd.Index, rows: np.ndarray 
         chunks, start = [], 0
         for chunk in values.chunks:
             stop = start + len(chunk)
-            chunks.append(with_nulls(chunk, valid[start:stop] & _np(pc.is_valid(chunk))))
+            chunks.append(with_nulls(chunk, valid[start:stop] & mask_of(pc.is_valid(chunk))))
             start = stop
         array = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()))
         return pd.Series(array, index=index, copy=False)
     flat = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    null = ~valid | ~_np(pc.is_valid(flat))
+    null = ~valid | ~mask_of(pc.is_valid(flat))
     if dtype == "datetime64[s]":
         days = pc.fill_null(flat.cast(pa.int32()), 0).to_numpy().astype("datetime64[D]").astype("datetime64[s]")
         days[null] = np.datetime64("NaT")
@@ -365,25 +363,24 @@ def value_reader(field: Field) -> Callable[[Any], Any]:
     return _value_reader(_field_json(field))
 
 
-def _distinct(text: pa.ChunkedArray, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
+def distinct(text: pa.ChunkedArray, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
     """The distinct values of ``text`` where ``mask``, and each masked cell's index into them."""
     encoded = pc.dictionary_encode(pc.filter(text, pa.array(mask))).combine_chunks()
     return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
 
 
-def _read_residue(column: Column, residue: np.ndarray, missing: Sequence[str], check: bool) -> None:
+def _read_residue(column: Column, residue: np.ndarray, missing: Sequence[str]) -> None:
     """Read the residue cells with frictionless-py; merge verdicts, values and notes into ``column``."""
     reader = cell_reader(column.field, missing)
-    values, inverse = _distinct(column.text, residue)
+    values, inverse = distinct(column.text, residue)
     results = [reader(value) for value in values]
     type_error = np.array([bool(notes and "type" in notes) for _, notes in results], bool)
     column.type_error[residue] = type_error[inverse]
-    if check:
-        for name in SUPPORTED.get(column.kind, ()):
-            broken = np.array([bool(notes and name in notes) for _, notes in results], bool)
-            if broken.any():
-                mask = column.errors.setdefault(name, np.zeros(len(column.text), bool))
-                mask[residue] = broken[inverse]
+    for name in SUPPORTED.get(column.kind, ()):
+        broken = np.array([bool(notes and name in notes) for _, notes in results], bool)
+        if broken.any():
+            mask = column.errors.setdefault(name, np.zeros(len(column.text), bool))
+            mask[residue] = broken[inverse]
     if pa.types.is_large_string(column.typed.type):
         return  # kept as text: the typed value is the cell itself
     typed, exact = _typed_values([value for value, _ in results], column.kind, column.field)
@@ -406,7 +403,7 @@ def _typed_values(values: list[Any], kind: str, field: Field) -> tuple[list[Any]
             out.append(value if fits else None)
         elif kind == "number":
             out.append(float(value))
-            exact = exact and (bool(field.get("floatNumber")) or _exact_float(value))
+            exact = exact and (bool(field.get("floatNumber")) or exact_float(value))
         elif kind == "datetime":
             out.append(value if value.tzinfo else value.replace(tzinfo=UTC))
         else:
@@ -414,7 +411,7 @@ def _typed_values(values: list[Any], kind: str, field: Field) -> tuple[list[Any]
     return out, exact
 
 
-def _exact_float(value: Decimal | float) -> bool:
+def exact_float(value: Decimal | float) -> bool:
     """Whether a double holds ``value`` so that equality and order match its Decimal."""
     if isinstance(value, float):
         return True
@@ -423,147 +420,44 @@ def _exact_float(value: Decimal | float) -> bool:
     return len(value.normalize().as_tuple().digits) <= _EXACT_DIGITS and -300 < value.adjusted() < 300
 
 
-# Constraints on the cells in canonical form (the residue's come from frictionless-py)
-
-
-def _check(column: Column, fast: np.ndarray, missing: Sequence[str]) -> None:
-    constraints = column.field.get("constraints", {})
-    supported = SUPPORTED.get(column.kind, ())
-    if constraints.get("required") and "required" in supported:
-        _add(column, "required", column.missing)
-    scalar = []
-    for name in supported:
-        if name == "required" or constraints.get(name) is None:
-            continue
-        broken = _vectorized(column, fast, name, constraints[name], missing)
-        if broken is None:
-            scalar.append(name)
-        elif broken.any():
-            _add(column, name, broken)
-    if scalar and fast.any():
-        reader = cell_reader(column.field, missing)
-        values, inverse = _distinct(column.text, fast)
-        notes = [reader(value)[1] or {} for value in values]
-        for name in scalar:
-            broken = np.array([name in n for n in notes], bool)
-            if broken.any():
-                mask = np.zeros(len(column.text), bool)
-                mask[fast] = broken[inverse]
-                _add(column, name, mask)
-
-
-def _add(column: Column, name: str, mask: np.ndarray) -> None:
-    if name in column.errors:
-        column.errors[name] |= mask
-    else:
-        column.errors[name] = mask.copy()
-
-
-def _vectorized(column: Column, fast: np.ndarray, name: str, bound: Any, missing: Sequence[str]) -> np.ndarray | None:
-    """Cells in canonical form that break constraint ``name``; ``None`` when only Python can tell."""
-    kind, text = column.kind, column.text
-    if name in ("minLength", "maxLength"):
-        length = pc.utf8_length(text).to_numpy(zero_copy_only=False)
-        return fast & (length < bound if name == "minLength" else length > bound)
-    if name == "pattern":
-        return _pattern(text, fast, bound)
-    reader = value_reader(column.field)
-    if name == "enum":
-        return _enum(column, fast, [reader(v) for v in bound])
-    values = _comparable(column, reader(bound))
-    if values is None:
-        return None
-    data, limit = values
-    compare = {"minimum": np.less, "maximum": np.greater, "exclusiveMinimum": np.less_equal}
-    broken = compare.get(name, np.greater_equal)(data, limit)
-    return fast & broken
-
-
-def _comparable(column: Column, limit: Any) -> tuple[np.ndarray, Any] | None:
-    """The column's canonical values and ``limit`` as numpy-comparable numbers, if exact."""
-    kind = column.kind
-    if limit is None:
-        return None
-    typed = column.typed
-    if kind in ("integer", "year") and isinstance(limit, int) and -(2**63) <= limit < 2**63:
-        return pc.fill_null(typed, 0).to_numpy(), limit
-    if kind == "number" and isinstance(limit, int | Decimal) and _exact_float(Decimal(limit)):
-        return pc.fill_null(typed, 0.0).to_numpy(), float(limit)
-    if kind == "date" and isinstance(limit, date) and not isinstance(limit, datetime):
-        days = pc.fill_null(typed.cast(pa.int32()), 0).to_numpy()
-        return days, (limit - date(1970, 1, 1)).days
-    return None
-
-
-def _enum(column: Column, fast: np.ndarray, allowed: list[Any]) -> np.ndarray | None:
-    kind = column.kind
-    if kind in ("string", "any"):
-        value_set = pa.array([v for v in allowed if isinstance(v, str)], pa.large_string())
-        return fast & ~_np(pc.is_in(column.text, value_set=value_set))
-    if kind in ("integer", "year"):
-        ints = [v for v in allowed if isinstance(v, int) and -(2**63) <= v < 2**63]
-        return fast & ~_np(pc.is_in(column.typed, value_set=pa.array(ints, pa.int64())))
-    if kind == "boolean":
-        bools = [v for v in allowed if isinstance(v, bool)]
-        return fast & ~_np(pc.is_in(column.typed, value_set=pa.array(bools, pa.bool_())))
-    return None
-
-
-def _pattern(text: pa.ChunkedArray, fast: np.ndarray, pattern: str) -> np.ndarray:
-    """Cells that ``re.match("^{pattern}$")`` rejects.
-
-    RE2 (pyarrow) tests ASCII values without line breaks or vertical tabs, on
-    which it reads a portable pattern as Python does; Python's ``re`` tests
-    the rest, once per distinct value.
-    """
-    if len(text) > 4 * _SAMPLE and len(set(text.slice(0, _SAMPLE).to_pylist())) < _SAMPLE // 10:
-        encoded = pc.dictionary_encode(text).combine_chunks()  # few distinct values: test each once
-        dictionary = encoded.dictionary
-        verdicts = _pattern(pa.chunked_array([dictionary]), np.ones(len(dictionary), bool), pattern)
-        indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
-        return fast & verdicts[indices]
-    compiled = re.compile(f"^{pattern}$")
-    plain = fast.copy()
-    matched = np.zeros(len(text), bool)
-    if _PORTABLE_PATTERN.fullmatch(pattern) is not None:
-        plain &= _np(pc.string_is_ascii(text)) & ~_np(pc.match_substring(text, "\n"))
-        plain &= ~_np(pc.match_substring(text, "\v"))
-        try:
-            matched = _np(pc.match_substring_regex(text, f"^(?:^{pattern}$)"))
-        except pa.ArrowInvalid:
-            plain[:] = False
-    else:
-        plain[:] = False
-    broken = plain & ~matched
-    rest = fast & ~plain
-    if rest.any():
-        values, inverse = _distinct(text, rest)
-        verdicts = np.array([compiled.match(v) is None for v in values], bool)
-        broken[rest] = verdicts[inverse]
-    return broken
-
-
 # Helpers
 
 
-def _chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+def repetitive(values: pa.ChunkedArray) -> bool:
+    """Whether ``values`` hold far fewer distinct values than cells (estimated from a sample).
+
+    In a sample of s cells from D distinct values, about s**2 / (2 D) cells
+    repeat an earlier one: many repeats mean D is small next to the length.
+
+    >>> repetitive(pa.chunked_array([pa.array(["AZN", "USD"] * 10_000)]))
+    True
+    """
+    n = len(values)
+    if n <= 4 * _SAMPLE:
+        return False
+    sample = values.take(pa.array(np.linspace(0, n - 1, _SAMPLE).astype(np.int64))).to_pylist()
+    repeats = _SAMPLE - len(set(sample))
+    return repeats > 8 * _SAMPLE**2 / n
+
+
+def chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
 
 
-def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def mask_of(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A pyarrow boolean array as numpy, nulls as False."""
     return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _nothing(text: pa.ChunkedArray, kind: pa.DataType) -> tuple[np.ndarray, pa.ChunkedArray]:
-    return np.zeros(len(text), bool), _chunked(pa.nulls(len(text), kind))
+    return np.zeros(len(text), bool), chunked(pa.nulls(len(text), kind))
 
 
 def _cast_where(text: pa.ChunkedArray, fast: np.ndarray, kind: pa.DataType, filler: str) -> pa.ChunkedArray:
     """Cast the cells in canonical form to ``kind``; null elsewhere."""
     usable = pc.if_else(pa.array(fast), text, pa.scalar(filler, pa.large_string()))
     values = pc.cast(usable, kind).to_numpy(zero_copy_only=False) if len(text) else np.zeros(0)
-    return _chunked(pa.array(values, kind, mask=~fast))
+    return chunked(pa.array(values, kind, mask=~fast))
 
 
 def _slice_int(text: pa.ChunkedArray, fast: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -598,7 +492,7 @@ def _with_validity(text: pa.ChunkedArray, valid: np.ndarray) -> pa.ChunkedArray:
         stop = start + len(chunk)
         keep = valid[start:stop]
         if chunk.null_count:
-            keep = keep & _np(pc.is_valid(chunk))
+            keep = keep & mask_of(pc.is_valid(chunk))
         chunks.append(with_nulls(chunk, keep))
         start = stop
     return pa.chunked_array(chunks, text.type)
@@ -629,7 +523,7 @@ def _patch(typed: pa.ChunkedArray, positions: np.ndarray, values: pa.Array) -> p
     index = np.full(len(flat), -1, np.int64)
     index[positions] = np.arange(len(positions))
     chosen = pc.if_else(pa.array(index >= 0), pc.take(values, pa.array(np.maximum(index, 0))), flat)
-    return _chunked(chosen)
+    return chunked(chosen)
 
 
 @cache

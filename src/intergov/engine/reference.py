@@ -9,8 +9,6 @@ reported are nulled.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -21,8 +19,8 @@ from intergov import schema as ts
 from intergov.engine import EngineResult, Table
 from intergov.engine.text import decode
 from intergov.findings import ERROR, Finding
-from intergov.lines import line_of_record, record_lines
-from intergov.messages import cell_message, odd_characters
+from intergov.lines import line_of_record, records
+from intergov.messages import cell_message, odd_characters, unique_key_finding
 from intergov.package import Package, Resource, display_path
 
 #: The Data Resource profile that goes with each Data Package profile (sets the standard's version).
@@ -48,11 +46,11 @@ def run(package: Package) -> EngineResult:
     result.findings.extend(_package_findings(package, errors[""]))
     result.findings.extend(_undeclared_references(package, readable))
     for resource in readable:
-        text = texts[resource.name]
-        starts = record_lines(text)
+        read = list(records(texts[resource.name]))
+        starts = [line for line, _ in read]
         findings, masked, dropped = _findings(resource, errors.get(resource.name, []), starts)
         result.findings.extend(findings)
-        frame = _text_frame(text, resource.schema, starts)
+        frame = _text_frame(read[1:], resource.schema)
         frame = frame.drop(index=[i for i in dropped if i in frame.index])
         typed = ts.cast_frame(frame, resource.schema)
         cells = {(f.line, f.field) for f in findings if f.column is not None and f.rule != "foreign-key"}
@@ -134,18 +132,15 @@ def _package_findings(package: Package, errors: list) -> list[Finding]:
     return [Finding(path, None, None, None, None, "frictionless-error", ERROR, e.message) for e in errors]
 
 
-def _text_frame(text: str, schema: Mapping[str, Any], starts: list[int]) -> pd.DataFrame:
-    """The records as text, one column per schema field (by position), indexed by line."""
+def _text_frame(rows: list[tuple[int, list[str]]], schema: Mapping[str, Any]) -> pd.DataFrame:
+    """The records (after the header, with their lines) as text, one column per schema field, indexed by line.
+
+    Records with another number of cells than the schema has fields are left out.
+    """
     names = ts.field_names(schema)
-    rows, index = [], []
-    records = csv.reader(io.StringIO(text, newline=""), strict=False)
-    next(records, None)
-    for number, record in enumerate(records, start=1):
-        if len(record) != len(names):
-            continue
-        rows.append(record)
-        index.append(starts[number] if number < len(starts) else starts[-1] + 1)
-    return pd.DataFrame(rows, columns=names, index=pd.Index(index, name="line"), dtype="string")
+    kept = [(line, record) for line, record in rows if len(record) == len(names)]
+    index = pd.Index([line for line, _ in kept], name="line")
+    return pd.DataFrame([record for _, record in kept], columns=names, index=index, dtype="string")
 
 
 def _findings(
@@ -236,31 +231,14 @@ def _unique_key_findings(resource: Resource, text: pd.DataFrame, typed: pd.DataF
     """
     names = ts.field_names(resource.schema)
     findings = []
-    for key in ts.unique_keys(resource.schema):
-        if not set(key) <= set(typed.columns):
-            continue
+    for key in ts.unique_keys(resource.schema):  # each names the schema's own fields (checked on loading)
         first: dict[tuple, int] = {}
         for line, *values in typed[key].dropna().itertuples():
             if tuple(values) not in first:
                 first[tuple(values)] = line
                 continue
             shown = ", ".join(str(text.at[line, k]) for k in key)
-            message = (
-                f"({', '.join(key)}) must be unique and ({shown}) is already used; "
-                f"the first is on line {first[tuple(values)]}"
-            )
-            findings.append(
-                Finding(
-                    resource.display,
-                    line,
-                    names.index(key[0]) + 1,
-                    ", ".join(key),
-                    shown,
-                    "unique-error",
-                    ERROR,
-                    message,
-                )
-            )
+            findings.append(unique_key_finding(resource.display, names, key, line, shown, first[tuple(values)]))
     return findings
 
 
@@ -316,6 +294,7 @@ def _fk_target(local: list[str], schema) -> tuple[str, list[str]]:
     return "", local
 
 
+#: The other frictionless-py errors intergov reports under their own rule id; any other is a ``frictionless-error``.
 _OTHER_MESSAGES = {
     "blank-row": "a blank line; delete it",
     "extra-cell": "more cells than the header has; is there an unquoted comma in a cell?",
@@ -342,4 +321,5 @@ def _other_finding(kind: str, error, path: str, line, number, name, cell) -> Fin
         message = f"the header lacks the column {name!r}; add it"
     value = getattr(error, "label", None) if kind.endswith("-label") else cell
     column = number if kind not in ("blank-row",) else None
-    return Finding(path, line, column, name or None, value or None, kind, ERROR, message)
+    rule = kind if kind in _OTHER_MESSAGES else "frictionless-error"
+    return Finding(path, line, column, name or None, value or None, rule, ERROR, message)

@@ -17,20 +17,26 @@ shows; records are compared against them to find where a quote opened.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from itertools import chain
+from operator import itemgetter
 
 from intergov.findings import ERROR, WARNING, Finding
-from intergov.lines import unclosed_quote_line
+from intergov.lines import (
+    BREAK,
+    MalformedRecord,
+    line_breaks,
+    line_of_offset,
+    offset_of_line,
+    records,
+    unclosed_quote_line,
+)
 
 BOM = "\ufeff"
 
 #: Longest cell accepted, in characters: the most a spreadsheet cell holds (Excel: 32,767).
 MAX_CELL_CHARS = 32_767
 
-_BREAK = re.compile(r"\r\n|\r|\n")
 _NOT_LF = re.compile(r"\r\n?")
 _NOT_CRLF = re.compile(r"(?<!\r)\n|\r(?!\n)")
 _NOT_CR = re.compile(r"\r\n|(?<!\r)\n")
@@ -66,16 +72,13 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
     if not text.strip():
         message = "the file is empty; it needs at least the header row"
         return None, [*findings, Finding(path, 1, None, None, None, "empty-file", ERROR, message)]
-    if not _BREAK.search(text.strip()):
+    if not BREAK.search(text.strip()):
         message = "the file has a header but no rows; if rows were lost, restore them"
         findings.append(Finding(path, 1, None, None, None, "no-rows", WARNING, message))
     endings = line_endings(text, path)
     if endings:
         findings.append(endings)
-    try:
-        opened = unclosed_quote_line(text)
-    except csv.Error:  # a cell beyond the csv module's limit: reported as too large below
-        opened = None
+    opened = unclosed_quote_line(text)
     if opened is not None:
         message = (
             "a quote opens here and never closes, so every later line would be read as one cell; "
@@ -89,18 +92,13 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
     return text, findings
 
 
-def line_of_offset(text: str, offset: int) -> int:
-    """The 1-based physical line of character ``offset`` (CRLF, CR and LF each end a line)."""
-    return len(_BREAK.findall(text, 0, offset)) + 1
-
-
 def line_endings(text: str, path: str) -> Finding | None:
     """A warning when lines do not end with LF alone: CRLF, CR, or a mix.
 
     >>> line_endings("a\\nb\\r\\nc\\n", "a.csv").line
     2
     """
-    first = _BREAK.search(text)
+    first = BREAK.search(text)
     if first is None or "\r" not in text:
         return None
     kind = first.group()
@@ -110,16 +108,12 @@ def line_endings(text: str, path: str) -> Finding | None:
         message = f"the file has {_ENDING_NAMES[kind]} line endings; {fix}"
         return Finding(path, 1, None, None, None, "line-endings", WARNING, message)
     line = line_of_offset(text, other.start())
-    found = _ENDING_NAMES[_BREAK.match(text, other.start()).group()]
+    found = _ENDING_NAMES[BREAK.match(text, other.start()).group()]
     message = (
         f"this line ends with {found} but line {line_of_offset(text, first.start())} with "
         f"{_ENDING_NAMES[kind]}: mixed line endings; {fix}"
     )
     return Finding(path, line, None, None, None, "line-endings", WARNING, message)
-
-
-def _reader(text: str):
-    return csv.reader(io.StringIO(text, newline=""), strict=False)
 
 
 def oversized_cell(text: str, path: str) -> Finding | None:
@@ -132,29 +126,18 @@ def oversized_cell(text: str, path: str) -> Finding | None:
         return None
     if '"' not in text and max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
         return None
-    try:
-        if max(map(len, chain.from_iterable(_reader(text))), default=0) <= MAX_CELL_CHARS:
-            return None
-    except csv.Error:
-        pass
-    reader = _reader(text)
-    start = 1
-    try:
-        for record in reader:
-            offset = 0
-            for number, cell in enumerate(record, start=1):
-                if len(cell) > MAX_CELL_CHARS:
-                    return _too_large(path, start + offset, number, f"{len(cell):,} characters")
-                offset += len(_BREAK.findall(cell))
-            start = reader.line_num + 1
-    except csv.Error:  # beyond the csv module's own field limit
-        return _too_large(path, start, None, "more characters than a CSV parser accepts")
+    if max(map(len, chain.from_iterable(map(itemgetter(1), records(text)))), default=0) <= MAX_CELL_CHARS:
+        return None
+    for start, record in records(text):
+        for number, cell in enumerate(record, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                return _too_large(path, start + line_breaks(record[: number - 1]), number, len(cell))
     return None
 
 
-def _too_large(path: str, line: int, column: int | None, size: str) -> Finding:
+def _too_large(path: str, line: int, column: int, size: int) -> Finding:
     message = (
-        f"a cell of {size}; a cell holds at most {MAX_CELL_CHARS:,} (the most a spreadsheet cell holds): "
+        f"a cell of {size:,} characters; a cell holds at most {MAX_CELL_CHARS:,} (the most a spreadsheet cell holds): "
         "is a quote or a line break missing, or was a file pasted into the cell? "
         "The rest of this file is checked once it is fixed"
     )
@@ -180,32 +163,30 @@ def swallowing_quote(text: str, path: str) -> Finding | None:
     """
     if '"' not in text:
         return None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    start = 1
+    rows = records(text, strict=True)
     try:
-        header = next(reader, None)
+        _, header = next(rows, (1, []))
         if not header:
             return None
         width = len(header)
-        start = reader.line_num + 1
-        for record in reader:
-            end = reader.line_num
-            if end > start:
-                opened = _swallowed_at(record, width)
-                if opened is not None:
-                    line = start + opened
-                    message = (
-                        f"the quote that opens on this line closes only on line {end}, so lines {line}-{end} are "
-                        f"read as one record of {len(record)} cells (the header has {width}); "
-                        'close the quote on this line, or double a quote meant as text ("")'
-                    )
-                    return Finding(path, line, None, None, None, "unclosed-quote", ERROR, message)
-            start = end + 1
-    except csv.Error:
-        line = reader.line_num or start
+        for start, record in rows:
+            joined = "".join(record)
+            if "\n" not in joined and "\r" not in joined:
+                continue  # a record on one line swallows nothing
+            opened = _swallowed_at(record, width)
+            if opened is not None:
+                line, end = start + opened, start + line_breaks(record)
+                message = (
+                    f"the quote that opens on this line closes only on line {end}, so lines {line}-{end} are "
+                    f"read as one record of {len(record)} cells (the header has {width}); "
+                    'close the quote on this line, or double a quote meant as text ("")'
+                )
+                return Finding(path, line, None, None, None, "unclosed-quote", ERROR, message)
+    except MalformedRecord as e:
+        start, line = e.start, e.line
         if line > start:  # the quote opened lines earlier: it swallowed the lines between
-            lines = text.splitlines(keepends=True)
-            opened = start + (unclosed_quote_line("".join(lines[start - 1 : line - 1])) or 1) - 1
+            swallowed = text[offset_of_line(text, start) : offset_of_line(text, line)]
+            opened = start + (unclosed_quote_line(swallowed) or 1) - 1
             message = (
                 f"the quote that opens on this line closes only on line {line}, so lines {opened}-{line} are "
                 'read as one cell; close the quote on this line, or double a quote meant as text ("")'
@@ -224,10 +205,10 @@ def _swallowed_at(record: list[str], width: int) -> int | None:
     offset = 0
     ragged = len(record) != width
     for cell in record:
-        breaks = len(_BREAK.findall(cell))
+        breaks = line_breaks([cell])
         if breaks:
-            inner = _BREAK.split(cell)[1:-1]  # whole lines inside the cell
-            if ragged or any(len(next(_reader(line), [])) >= width > 1 for line in inner):
+            inner = BREAK.split(cell)[1:-1]  # whole lines inside the cell
+            if ragged or any(len(next(records(line), (1, []))[1]) >= width > 1 for line in inner):
                 return offset
         offset += breaks
     return None

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 
 from intergov.findings import ERROR, Finding
-from intergov.report import markdown
+from intergov.report import markdown, plural
 from intergov.report.text import summary
 
 #: Annotations GitHub shows per step (and per severity); the rest is in the job summary.
@@ -95,9 +95,9 @@ def render(
     hidden = len(result.findings) - len(shown)
     if hidden:
         where = "in the job summary" if step_summary else "with --format markdown or --format text"
-        noun = "finding" if hidden == 1 else "findings"
         message = (
-            f"{hidden} more {noun} not annotated (GitHub shows {ANNOTATION_LIMIT} per step); the full list is {where}"
+            f"{plural(hidden, 'more finding')} not annotated (GitHub shows {ANNOTATION_LIMIT} per step); "
+            f"the full list is {where}"
         )
         lines.append(f"::notice title={escape_property('intergov validate')}::{escape_data(message)}")
     lines.append(escape_data(summary(result)))

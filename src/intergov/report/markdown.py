@@ -25,22 +25,19 @@ from __future__ import annotations
 import re
 
 from intergov.findings import ERROR, WARNING, Finding, summarize
+from intergov.lines import BREAK
+from intergov.report import plural
 
 #: GitHub refuses a job summary over 1 MiB; stay under it with room for other steps.
 STEP_SUMMARY_BYTES = 900 * 1024
 
 _PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~&$@])")
-_BREAKS = re.compile(r"\r\n|\r|\n")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _counts(findings: list[Finding], *, bold: bool = False) -> str:
     counts = summarize(findings)
-    errors = _plural(counts[ERROR], "error")
-    return f"{f'**{errors}**' if bold and counts[ERROR] else errors}, {_plural(counts[WARNING], 'warning')}"
+    errors = plural(counts[ERROR], "error")
+    return f"{f'**{errors}**' if bold and counts[ERROR] else errors}, {plural(counts[WARNING], 'warning')}"
 
 
 def text(value: str) -> str:
@@ -49,7 +46,7 @@ def text(value: str) -> str:
     >>> text("a|b <i>c</i> *d*")
     'a\\\\|b \\\\<i\\\\>c\\\\</i\\\\> \\\\*d\\\\*'
     """
-    return _PUNCTUATION.sub(r"\\\1", _BREAKS.sub(" ", value))
+    return _PUNCTUATION.sub(r"\\\1", BREAK.sub(" ", value))
 
 
 def code(value: str) -> str:
@@ -88,8 +85,8 @@ def render(
 ) -> str:
     """The verdict line, then a table per file (all findings, or the first ``max_findings``).
 
-    ``max_bytes`` caps the size of the text (a job summary has a limit): rows
-    are dropped from the end, with a line saying how many. ``colour`` is
+    ``max_bytes`` caps the size of the text in UTF-8 bytes (a job summary has a
+    limit): rows are dropped from the end, with a line saying how many. ``colour`` is
     accepted for a uniform renderer signature and ignored.
     """
     findings = list(result.findings)
@@ -98,7 +95,7 @@ def render(
     head = [f"### intergov validate: {verdict}", "", f"{code(result.path)}: {_counts(findings, bold=True)}.{strict}"]
     shown = findings if max_findings is None else findings[:max_findings]
     body = _tables(shown)
-    while max_bytes is not None and shown and len(_join(head, body, len(findings) - len(shown), more)) > max_bytes:
+    while max_bytes is not None and shown and _size(_join(head, body, len(findings) - len(shown), more)) > max_bytes:
         shown = shown[: len(shown) * 9 // 10]
         body = _tables(shown)
     return _join(head, body, len(findings) - len(shown), more)
@@ -111,7 +108,7 @@ def _tables(findings: list[Finding]) -> list[str]:
     lines: list[str] = []
     for path, group in by_path.items():
         counts = summarize(group)
-        parts = [_plural(n, s) for s, n in counts.items() if n]
+        parts = [plural(n, s) for s, n in counts.items() if n]
         lines += ["", f"#### {code(path)} ({', '.join(parts)})", ""]
         lines += ["| line | column | severity | rule | field | value | message |", "|---:|---:|---|---|---|---|---|"]
         lines += [row(f) for f in group]
@@ -119,5 +116,10 @@ def _tables(findings: list[Finding]) -> list[str]:
 
 
 def _join(head: list[str], body: list[str], hidden: int, more: str) -> str:
-    tail = ["", f"... and {_plural(hidden, 'more finding')} not shown ({more})."] if hidden else []
+    tail = ["", f"... and {plural(hidden, 'more finding')} not shown ({more})."] if hidden else []
     return "\n".join([*head, *body, *tail]) + "\n"
+
+
+def _size(text: str) -> int:
+    """The size of ``text`` in UTF-8 bytes, as the job summary file holds it."""
+    return len(text.encode("utf-8"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from intergov.findings import ERROR, Finding
+from intergov.report import plural
 
 _COLOURS = {ERROR: "red", "warning": "yellow"}
 
@@ -38,10 +39,9 @@ def summary(result) -> str:
     """The closing line: counts and verdict."""
     counts = result.counts
     errors, warnings = counts["error"], counts["warning"]
-    noun = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
     verdict = "valid" if result.valid else "invalid"
     strict = " (strict: warnings block)" if result.strict and warnings else ""
-    return f"{result.path}: {verdict}: {noun(errors, 'error')}, {noun(warnings, 'warning')}{strict}"
+    return f"{result.path}: {verdict}: {plural(errors, 'error')}, {plural(warnings, 'warning')}{strict}"
 
 
 def render(result, *, colour: bool = False, max_findings: int | None = None) -> str:
@@ -50,6 +50,6 @@ def render(result, *, colour: bool = False, max_findings: int | None = None) -> 
     lines = [line(f, colour=colour) for f in shown]
     hidden = len(result.findings) - len(shown)
     if hidden:
-        lines.append(f"... and {hidden} more finding{'' if hidden == 1 else 's'} (raise --max-findings)")
+        lines.append(f"... and {plural(hidden, 'more finding')} (raise --max-findings)")
     lines.append(summary(result))
     return "\n".join(lines) + "\n"

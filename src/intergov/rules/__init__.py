@@ -5,7 +5,10 @@ validity period that ends before it starts, parties that miss the
 commission's countries, a currency conversion that disagrees with the official
 rate. Each rule has a stable id, a severity and a check. A check takes the
 table and all tables and returns its violations: a frame indexed by physical
-line with the columns ``field`` and ``message``.
+line with the columns ``field`` and ``message`` (:func:`violations`). Rules
+that share a check (one pass over the data finds the violations of both) share
+its result: the check is run once per table, and its frame says each
+violation's rule in a column ``rule``.
 
 Per table, the rules become the checks of a pandera ``DataFrameSchema`` whose
 columns are derived from the Table Schema (:func:`intergov.schema.pandera_schema`);
@@ -26,7 +29,7 @@ import pandas as pd
 
 from intergov import schema as ts
 from intergov.engine import Table
-from intergov.findings import ERROR, WARNING, Finding
+from intergov.findings import ERROR, WARNING, Finding, matches
 
 Tables = Mapping[str, Table]
 Check = Callable[[Table, Tables], pd.DataFrame]
@@ -34,7 +37,7 @@ Check = Callable[[Table, Tables], pd.DataFrame]
 
 @dataclass(frozen=True)
 class Rule:
-    """A semantic rule: ``check`` returns violations (index: line; columns: field, message)."""
+    """A semantic rule: ``check`` returns its violations (see :func:`violations`)."""
 
     id: str
     severity: str
@@ -47,15 +50,27 @@ class Rule:
         return self.tables is None or table in self.tables
 
 
-def violations(lines, fields, messages) -> pd.DataFrame:
-    """Build a violations frame from parallel sequences (or scalars for ``fields``)."""
-    index = pd.Index(list(lines), name="line")
-    return pd.DataFrame({"field": fields, "message": messages}, index=index)
+def violations(found: Iterable[tuple[int, str | None, str]], *, rule: str | None = None) -> pd.DataFrame:
+    """A violations frame from ``(line, field, message)`` tuples (none: an empty frame).
+
+    ``rule`` names the rule of every violation, for a check that serves several rules.
+
+    >>> violations([(4, "signed_on", "not a date")]).to_dict("index")
+    {4: {'field': 'signed_on', 'message': 'not a date'}}
+    """
+    rows = list(found)
+    frame = pd.DataFrame(
+        {"field": [field for _, field, _ in rows], "message": [message for _, _, message in rows]},
+        index=pd.Index([line for line, _, _ in rows], name="line"),
+    )
+    if rule is not None:
+        frame["rule"] = rule
+    return frame
 
 
-def no_violations() -> pd.DataFrame:
-    """An empty violations frame."""
-    return violations([], [], [])
+def flagged(frame: pd.DataFrame, mask: pd.Series) -> pd.Index:
+    """The lines of ``frame`` where ``mask`` holds; a missing value in ``mask`` does not hold."""
+    return frame.index[mask.fillna(False).astype(bool).to_numpy()]
 
 
 def _rules() -> list[Rule]:
@@ -66,7 +81,8 @@ def _rules() -> list[Rule]:
 
 RULES: list[Rule] = _rules()
 
-#: Every rule id of the Table Schema and descriptor layers, with its severity (for docs and --select).
+#: Every other rule id a finding can carry, with its severity (for docs and --select): those of the
+#: descriptor, text and Table Schema layers, ``rule-crashed`` of this layer, and those only ``intergov fmt`` gives.
 STRUCTURE_RULES = {
     "descriptor-json": ERROR,
     "descriptor-invalid": ERROR,
@@ -104,7 +120,24 @@ STRUCTURE_RULES = {
     "blank-label": ERROR,
     "duplicate-label": ERROR,
     "incorrect-label": ERROR,
+    "blank-header": ERROR,
+    "unmatched-header": ERROR,
+    "rule-crashed": ERROR,
+    "format-dialect": ERROR,
+    "format-failed": ERROR,
 }
+
+#: Every rule id a finding can carry.
+RULE_IDS = frozenset({rule.id for rule in RULES} | set(STRUCTURE_RULES))
+
+
+def unknown_patterns(patterns: Iterable[str]) -> list[str]:
+    """The ``--select``/``--ignore`` patterns that match no rule id (a trailing ``-`` is a prefix).
+
+    >>> unknown_patterns(["date-", "constraint-enm", "conversion-rate"])
+    ['constraint-enm']
+    """
+    return [pattern for pattern in patterns if not any(matches(rule, [pattern]) for rule in RULE_IDS)]
 
 
 def run(tables: Tables, reported: Iterable[Finding] = ()) -> list[Finding]:
@@ -132,13 +165,20 @@ def pandera_schema(table: Table, tables: Tables, rules: list[Rule], results: dic
     """The table's pandera schema: derived columns plus one check per rule.
 
     Each check records its violations in ``results`` (by rule id), so that the
-    findings can carry the rule's own message for each failing row.
+    findings can carry the rule's own message for each failing row. A check
+    function that several rules share runs once.
     """
     import pandera.pandas as pa
 
+    ran: dict[Check, pd.DataFrame] = {}
+
     def make(rule: Rule) -> pa.Check:
         def check(frame: pd.DataFrame) -> pd.Series:
-            found = rule.check(table, tables)
+            if rule.check not in ran:
+                ran[rule.check] = rule.check(table, tables)
+            found = ran[rule.check]
+            if "rule" in found.columns:
+                found = found[found["rule"] == rule.id]
             results[rule.id] = found
             return pd.Series(~frame.index.isin(found.index), index=frame.index)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from intergov.findings import ERROR
-from intergov.rules import Rule, Table, Tables, no_violations, violations
+from intergov.report import plural
+from intergov.rules import Rule, Table, Tables, flagged, violations
 
 
 def _party_countries(tables: Tables) -> dict[str, set[str]]:
@@ -30,25 +31,26 @@ def _party_countries(tables: Tables) -> dict[str, set[str]]:
 def check_party_count(table: Table, tables: Tables) -> pd.DataFrame:
     """Every agreement has at least two parties."""
     if "agreement_parties" not in tables:
-        return no_violations()
+        return violations([])
     parties = tables["agreement_parties"].typed
     counts = parties["agreement_id"].value_counts()
     ids = table.typed["agreement_id"]
     count = ids.map(counts).fillna(0).astype(int)
-    bad = ids.notna() & (count < 2)
-    lines = table.typed.index[bad.to_numpy()]
-    messages = [
-        f"agreement {ids[line]} has {count[line]} part{'y' if count[line] == 1 else 'ies'} in "
-        "agreement_parties; add a row for each party"
-        for line in lines
-    ]
-    return violations(lines, "agreement_id", messages)
+    return violations(
+        (
+            line,
+            "agreement_id",
+            f"agreement {ids[line]} has {plural(count[line], 'party', 'parties')} in agreement_parties; "
+            "add a row for each party",
+        )
+        for line in flagged(table.typed, ids.notna() & (count < 2))
+    )
 
 
 def check_commission_parties(table: Table, tables: Tables) -> pd.DataFrame:
     """An agreement signed at a commission session binds that commission's countries."""
     if not {"commission_sessions", "commissions"} <= set(tables):
-        return no_violations()
+        return violations([])
     commissions = tables["commissions"].typed[["commission_id", "first_country_code", "second_country_code"]]
     members: dict[str, set[str]] = {}
     for commission_id, first, second in commissions.dropna(subset=["commission_id"]).itertuples(index=False):
@@ -68,14 +70,12 @@ def check_commission_parties(table: Table, tables: Tables) -> pd.DataFrame:
             found.append(
                 (
                     line,
+                    "session_id",
                     f"signed at session {session_id}, but {', '.join(sorted(missing))} is not among its "
                     "parties; add the party to agreement_parties or correct session_id",
                 )
             )
-    if not found:
-        return no_violations()
-    lines, messages = zip(*found, strict=True)
-    return violations(lines, "session_id", messages)
+    return violations(found)
 
 
 RULES = [

@@ -30,13 +30,14 @@ import pandas as pd
 
 from intergov import schema as ts
 from intergov.findings import ERROR, WARNING
-from intergov.rules import Rule, Table, Tables, no_violations, violations
+from intergov.fmt import PLAIN_NUMBER
+from intergov.messages import character
+from intergov.rules import Rule, Table, Tables, violations
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP's list, with full-width forms).
 FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
 
 _FORMULA = re.compile(f"^\\s*[{re.escape(FORMULA_STARTS)}]")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 #: Characters that do not show (format and control characters, other spaces); LF is a real line break.
 _HIDDEN = re.compile(
@@ -45,16 +46,16 @@ _HIDDEN = re.compile(
 )
 _LATIN = "A-Za-z\u00c0-\u024f"
 _LOOKALIKE = "\u0370-\u03ff\u0400-\u04ff"
-_CONTROL_NAMES = {"\t": "CHARACTER TABULATION (a tab)", "\x0b": "LINE TABULATION", "\x0c": "FORM FEED"}
 _WORD = re.compile(f"[{_LATIN}{_LOOKALIKE}]+")
 _IS_LATIN = re.compile(f"[{_LATIN}]")
 
 
 def formula_problem(value: str) -> str | None:
     """Why ``value`` would run as a spreadsheet formula, or ``None``."""
-    if not _FORMULA.match(value) or _PLAIN_NUMBER.match(value.strip()):
+    formula = _FORMULA.match(value)
+    if not formula or PLAIN_NUMBER.fullmatch(value.strip()):
         return None
-    first = value.lstrip(" \n")[0]
+    first = value[formula.end() - 1]  # the character that starts the formula, after any spaces
     shown = {"\t": "a tab", "\r": "a carriage return"}.get(first, repr(first))
     return f"starts with {shown}, which a spreadsheet runs as a formula when it opens the file"
 
@@ -64,7 +65,7 @@ def hidden_problem(value: str) -> str | None:
     hidden = _HIDDEN.search(value)
     if hidden:
         char = hidden.group()
-        code = f"U+{ord(char):04X} {unicodedata.name(char, _CONTROL_NAMES.get(char, 'CONTROL CHARACTER'))}"
+        code = character(char)
         where = f"at character {hidden.start() + 1}"
         if unicodedata.category(char) == "Zs":
             return f"holds {code} {where}, a space that is not a plain one; type a plain space"
@@ -109,10 +110,7 @@ def _check(table: Table, fields: list[str], suspect: re.Pattern, describe) -> pd
             problem = describe(str(value))
             if problem:
                 found.append((line, name, problem))
-    if not found:
-        return no_violations()
-    lines, names, messages = zip(*found, strict=True)
-    return violations(lines, names, messages)
+    return violations(found)
 
 
 def check_formula(table: Table, tables: Tables) -> pd.DataFrame:

@@ -22,10 +22,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 from intergov.findings import ERROR, WARNING
-from intergov.rules import Rule, Table, Tables, no_violations, violations
+from intergov.rules import Rule, Table, Tables, violations
 from intergov.rules.dates import bounds
+from intergov.rules.values import RANGE
 
 CONVERSIONS = ("currency_conversions",)
+
+#: The rules of :func:`check_rates`: a conversion off the official rate, and one with no official rate.
+RATE, NO_RATE = "conversion-rate", "conversion-no-rate"
+
+#: The figure's value column that each ``converted_bound`` names.
+BOUND_COLUMNS = {"value": "value_low", "low": "value_low", "high": "value_high"}
 
 
 def tolerance(reported: float, significant_digits: int) -> float:
@@ -105,8 +112,13 @@ class OfficialRates:
         return None
 
 
-def _checked(table: Table, tables: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each complete conversion with its official result (NaN where no rate): (errors, warnings)."""
+def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
+    """Each complete conversion against the official rate for its date and pair (rules ``RATE`` and ``NO_RATE``).
+
+    A conversion that disagrees with the official rate, within the reported
+    precision, violates ``RATE``; one with no official rate in the package is
+    only checked for consistency, and flagged under ``NO_RATE``.
+    """
     t = table.typed
     needed = [
         "from_amount",
@@ -129,11 +141,10 @@ def _checked(table: Table, tables: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
             warnings.append(
                 (
                     line,
-                    (
-                        f"no official {source}/{target} rate for {on.date()} in exchange_rates, so this conversion "
-                        f"(implying {amount / reported:.6g} {source} per {target}) is only checked for consistency; "
-                        "add the official rate to check it"
-                    ),
+                    "to_amount",
+                    f"no official {source}/{target} rate for {on.date()} in exchange_rates, so this conversion "
+                    f"(implying {amount / reported:.6g} {source} per {target}) is only checked for consistency; "
+                    "add the official rate to check it",
                 )
             )
             continue
@@ -142,49 +153,30 @@ def _checked(table: Table, tables: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
             errors.append(
                 (
                     line,
-                    (
-                        f"at the official rate ({used}) {amount:,.2f} {source} is {exact:,.2f} {target}, which does "
-                        f"not round to the reported {reported:,.2f} at {digits} significant digits; check the amounts, "
-                        "currencies, date and converted_bound"
-                    ),
+                    "to_amount",
+                    f"at the official rate ({used}) {amount:,.2f} {source} is {exact:,.2f} {target}, which does "
+                    f"not round to the reported {reported:,.2f} at {digits} significant digits; check the amounts, "
+                    "currencies, date and converted_bound",
                 )
             )
-
-    def frame(found: list) -> pd.DataFrame:
-        if not found:
-            return no_violations()
-        lines, messages = zip(*found, strict=True)
-        return violations(lines, "to_amount", messages)
-
-    return frame(errors), frame(warnings)
-
-
-def check_rate(table: Table, tables: Tables) -> pd.DataFrame:
-    """The rate implied by a conversion agrees with the official rate, within the reported precision."""
-    return _checked(table, tables)[0]
-
-
-def check_no_rate(table: Table, tables: Tables) -> pd.DataFrame:
-    """A conversion with no official rate in the package is flagged: it is only checked for consistency."""
-    return _checked(table, tables)[1]
+    return pd.concat([violations(errors, rule=RATE), violations(warnings, rule=NO_RATE)])
 
 
 def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
     """The amount converted is the figure's value or the bound named by ``converted_bound``."""
     if "figures" not in tables:
-        return no_violations()
+        return violations([])
     figures = tables["figures"].typed.drop_duplicates("figure_id").set_index("figure_id")
     t = table.typed.dropna(subset=["figure_id", "converted_bound"])
-    column = {"value": "value_low", "low": "value_low", "high": "value_high"}
     found = []
     for line, row in t.iterrows():
-        if row["figure_id"] not in figures.index or row["converted_bound"] not in column:
+        if row["figure_id"] not in figures.index or row["converted_bound"] not in BOUND_COLUMNS:
             continue
         figure = figures.loc[row["figure_id"]]
-        bound = column[row["converted_bound"]]
+        bound = BOUND_COLUMNS[row["converted_bound"]]
         if pd.isna(figure["value_qualifier"]):
             continue  # the figure's qualifier is already reported by the Table Schema layer
-        if (row["converted_bound"] == "value") == (figure["value_qualifier"] == "range"):
+        if (row["converted_bound"] == "value") == (figure["value_qualifier"] == RANGE):
             found.append(
                 (
                     line,
@@ -217,26 +209,23 @@ def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
                     (f"from_currency_code {row['from_currency_code']} is not the figure's currency ({currency})"),
                 )
             )
-    if not found:
-        return no_violations()
-    lines, fields, messages = zip(*found, strict=True)
-    return violations(lines, fields, messages)
+    return violations(found)
 
 
 RULES = [
     Rule(
-        "conversion-rate",
+        RATE,
         ERROR,
         CONVERSIONS,
         "A conversion agrees with the official rate for its date, within the reported precision.",
-        check_rate,
+        check_rates,
     ),
     Rule(
-        "conversion-no-rate",
+        NO_RATE,
         WARNING,
         CONVERSIONS,
         "A conversion with no official rate in the package can only be checked for consistency.",
-        check_no_rate,
+        check_rates,
     ),
     Rule(
         "conversion-figure",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from intergov import schema as ts
 from intergov.findings import ERROR
-from intergov.rules import Rule, Table, Tables, no_violations, violations
+from intergov.rules import Rule, Table, Tables, flagged, violations
 
 #: (start, end) field pairs that must run forwards, per table.
 PERIODS = {
@@ -67,26 +67,21 @@ def check_real(table: Table, tables: Tables) -> pd.DataFrame:
         bad = present & earliest.isna()
         for line, value in values[bad].items():
             found.append((line, name, f"{value} is not a date on the calendar; write YYYY, YYYY-MM or YYYY-MM-DD"))
-    if not found:
-        return no_violations()
-    lines, names, messages = zip(*found, strict=True)
-    return violations(lines, names, messages)
+    return violations(found)
 
 
 def check_order(table: Table, tables: Tables) -> pd.DataFrame:
     """A period (validity, event, reporting period) does not end before it starts."""
-    frames = []
+    t = table.typed
+    found = []
     for start, end in PERIODS.get(table.resource.name, []):
-        first, _ = bounds(table.typed[start])
-        _, last = bounds(table.typed[end])
-        bad = first.notna() & last.notna() & (first > last)
-        lines = table.typed.index[bad.to_numpy()]
-        messages = [
-            f"{end} {table.typed.at[line, end]} is before {start} {table.typed.at[line, start]}; swap or correct them"
-            for line in lines
+        first, _ = bounds(t[start])
+        _, last = bounds(t[end])
+        found += [
+            (line, end, f"{end} {t.at[line, end]} is before {start} {t.at[line, start]}; swap or correct them")
+            for line in flagged(t, first.notna() & last.notna() & (first > last))
         ]
-        frames.append(violations(lines, end, messages))
-    return pd.concat(frames) if frames else no_violations()
+    return violations(found)
 
 
 def check_reported(table: Table, tables: Tables) -> pd.DataFrame:
@@ -94,21 +89,24 @@ def check_reported(table: Table, tables: Tables) -> pd.DataFrame:
     name = HAPPENED[table.resource.name]
     sources = tables.get("sources")
     if sources is None or sources.typed.empty:
-        return no_violations()
+        return violations([])
+    t = table.typed
     published = sources.typed.set_index("source_id")["published_on"]
     published = published[~published.index.duplicated()]
-    on = table.typed["source_id"].map(published)
-    first, _ = bounds(table.typed[name])
+    on = t["source_id"].map(published)
+    first, _ = bounds(t[name])
     bad = first.notna() & on.notna() & (first > on)
-    if "measure" in table.typed:  # a target or forecast is about a period still to come
-        bad &= ~table.typed["measure"].isin(list(FORWARD_MEASURES)).fillna(False).astype(bool)
-    lines = table.typed.index[bad.to_numpy()]
-    messages = [
-        f"{name} {table.typed.at[line, name]} is after its source {table.typed.at[line, 'source_id']} "
-        f"was published ({on[line].date()}); check the date or the source"
-        for line in lines
-    ]
-    return violations(lines, name, messages)
+    if "measure" in t:  # a target or forecast is about a period still to come
+        bad &= ~t["measure"].isin(list(FORWARD_MEASURES))
+    return violations(
+        (
+            line,
+            name,
+            f"{name} {t.at[line, name]} is after its source {t.at[line, 'source_id']} "
+            f"was published ({on[line].date()}); check the date or the source",
+        )
+        for line in flagged(t, bad)
+    )
 
 
 def check_session_order(table: Table, tables: Tables) -> pd.DataFrame:
@@ -129,15 +127,13 @@ def check_session_order(table: Table, tables: Tables) -> pd.DataFrame:
             found.append(
                 (
                     line,
+                    "held_on",
                     f"session {sessions.at[line, 'session_number']} is dated {sessions.at[line, 'held_on']}, "
                     f"before session {frame.at[earlier, 'session_number']} on line {earlier} "
                     f"({frame.at[earlier, 'held_on']}); check the numbers and dates",
                 )
             )
-    if not found:
-        return no_violations()
-    lines, messages = zip(*found, strict=True)
-    return violations(lines, "held_on", messages)
+    return violations(found)
 
 
 RULES = [

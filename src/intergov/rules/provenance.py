@@ -11,7 +11,10 @@ import pandas as pd
 
 from intergov import schema as ts
 from intergov.findings import ERROR, WARNING
-from intergov.rules import Rule, Table, Tables, no_violations, violations
+from intergov.rules import Rule, Table, Tables, violations
+
+#: The rules of :func:`check_corroborations`: the record exists; it cites another source.
+RECORD, SOURCE = "corroboration-record", "corroboration-source"
 
 
 def _records(tables: Tables) -> dict[tuple[str, str], str]:
@@ -26,40 +29,26 @@ def _records(tables: Tables) -> dict[tuple[str, str], str]:
     return records
 
 
-def _check(table: Table, tables: Tables, *, same_source: bool) -> pd.DataFrame:
+def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
+    """Each corroborated record exists (``RECORD``) and cites another source than this row (``SOURCE``)."""
     records = _records(tables)
-    found = []
+    missing, same = [], []
     for line, name, record_id, source_id in table.typed[["table_name", "record_id", "source_id"]].dropna().itertuples():
         own = records.get((name, record_id))
-        if own is None and not same_source:
-            found.append((line, "record_id", f"no record {record_id!r} in {name}; correct record_id or table_name"))
-        elif own is not None and own == source_id and same_source:
-            found.append((line, "source_id", f"{record_id} in {name} already cites {source_id}; remove this row"))
-    if not found:
-        return no_violations()
-    lines, fields, messages = zip(*found, strict=True)
-    return violations(lines, fields, messages)
-
-
-def check_record(table: Table, tables: Tables) -> pd.DataFrame:
-    """The corroborated record exists."""
-    return _check(table, tables, same_source=False)
-
-
-def check_other_source(table: Table, tables: Tables) -> pd.DataFrame:
-    """A corroboration comes from a source other than the record's own."""
-    return _check(table, tables, same_source=True)
+        if own is None:
+            missing.append((line, "record_id", f"no record {record_id!r} in {name}; correct record_id or table_name"))
+        elif own == source_id:
+            same.append((line, "source_id", f"{record_id} in {name} already cites {source_id}; remove this row"))
+    return pd.concat([violations(missing, rule=RECORD), violations(same, rule=SOURCE)])
 
 
 RULES = [
+    Rule(RECORD, ERROR, ("corroborations",), "A corroboration names a record that exists.", check_corroborations),
     Rule(
-        "corroboration-record", ERROR, ("corroborations",), "A corroboration names a record that exists.", check_record
-    ),
-    Rule(
-        "corroboration-source",
+        SOURCE,
         WARNING,
         ("corroborations",),
         "A corroboration comes from a source other than the record's own.",
-        check_other_source,
+        check_corroborations,
     ),
 ]

@@ -15,9 +15,14 @@ import pandas as pd
 
 from intergov import schema as ts
 from intergov.findings import ERROR
-from intergov.rules import Rule, Table, Tables, no_violations, violations
+from intergov.rules import Rule, Table, Tables, flagged, violations
 
 VALUED = ("contracts", "figures")
+
+#: ``value_qualifier`` values: one value in ``value_low``; a range of two; no value at all.
+SINGLE_VALUE = ("exact", "approximate", "lower_bound")
+RANGE = "range"
+NOT_STATED = "not_stated"
 
 #: Figure measures that count things rather than money.
 COUNT_MEASURES = {"documents_signed"}
@@ -25,20 +30,22 @@ COUNT_MEASURES = {"documents_signed"}
 #: Figure measures between two countries, and the fields each needs.
 BILATERAL_MEASURES = {"trade_turnover", "exports", "imports", "investment"}
 
+#: The figure measure of a project's cost.
+COST_ESTIMATE = "cost_estimate"
 
-def _rows(table: Table, mask: pd.Series, field: str, message: str) -> pd.DataFrame:
-    mask = mask.fillna(False).astype(bool)
-    lines = table.typed.index[mask.to_numpy()]
-    return violations(lines, field, [message] * len(lines))
+
+def _where(table: Table, *checks: tuple[pd.Series, str, str]) -> pd.DataFrame:
+    """For each ``(mask, field, message)``, a violation on every line where the mask holds."""
+    return violations((line, field, message) for mask, field, message in checks for line in flagged(table.typed, mask))
 
 
 def check_range(table: Table, tables: Tables) -> pd.DataFrame:
     """A range's lower bound is not above its upper bound."""
     low, high = table.typed["value_low"], table.typed["value_high"]
-    bad = (low > high).fillna(False).astype(bool)
-    lines = table.typed.index[bad.to_numpy()]
-    messages = [f"value_low {low[line]} is above value_high {high[line]}; swap them" for line in lines]
-    return violations(lines, "value_high", messages)
+    return violations(
+        (line, "value_high", f"value_low {low[line]} is above value_high {high[line]}; swap them")
+        for line in flagged(table.typed, low > high)
+    )
 
 
 def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
@@ -46,40 +53,34 @@ def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
     t = table.typed
     qualifier = t["value_qualifier"]
     has_low, has_high = t["value_low"].notna(), t["value_high"].notna()
-    single = qualifier.isin(["exact", "approximate", "lower_bound"])
-    return pd.concat(
-        [
-            _rows(
-                table,
-                (qualifier == "range") & ~has_high,
-                "value_high",
-                "a range needs value_high; fill it in, or change value_qualifier",
-            ),
-            _rows(
-                table,
-                (qualifier == "range") & ~has_low,
-                "value_low",
-                "a range needs value_low; fill it in, or change value_qualifier",
-            ),
-            _rows(
-                table,
-                single & has_high,
-                "value_high",
-                "value_high is only for ranges; empty it, or set value_qualifier to range",
-            ),
-            _rows(
-                table,
-                single & ~has_low,
-                "value_low",
-                "the value is missing; fill in value_low, or set value_qualifier to not_stated",
-            ),
-            _rows(
-                table,
-                (qualifier == "not_stated") & (has_low | has_high),
-                "value_qualifier",
-                "value_qualifier is not_stated but a value is given; choose exact, approximate, lower_bound or range",
-            ),
-        ]
+    single = qualifier.isin(SINGLE_VALUE)
+    return _where(
+        table,
+        (
+            (qualifier == RANGE) & ~has_high,
+            "value_high",
+            "a range needs value_high; fill it in, or change value_qualifier",
+        ),
+        (
+            (qualifier == RANGE) & ~has_low,
+            "value_low",
+            "a range needs value_low; fill it in, or change value_qualifier",
+        ),
+        (
+            single & has_high,
+            "value_high",
+            "value_high is only for ranges; empty it, or set value_qualifier to range",
+        ),
+        (
+            single & ~has_low,
+            "value_low",
+            "the value is missing; fill in value_low, or set value_qualifier to not_stated",
+        ),
+        (
+            (qualifier == NOT_STATED) & (has_low | has_high),
+            "value_qualifier",
+            "value_qualifier is not_stated but a value is given; choose exact, approximate, lower_bound or range",
+        ),
     )
 
 
@@ -88,26 +89,20 @@ def check_currency(table: Table, tables: Tables) -> pd.DataFrame:
     t = table.typed
     has_value = t["value_low"].notna() | t["value_high"].notna()
     has_currency = t["currency_code"].notna()
-    if "measure" in t:
-        counts = t["measure"].isin(list(COUNT_MEASURES)).fillna(False).astype(bool)
-    else:
-        counts = pd.Series(False, index=t.index)
-    return pd.concat(
-        [
-            _rows(
-                table,
-                has_value & ~has_currency & ~counts,
-                "currency_code",
-                "a value of money needs its currency; fill in the ISO 4217 code",
-            ),
-            _rows(table, has_currency & counts, "currency_code", "this measure is a count; empty currency_code"),
-            _rows(
-                table,
-                has_currency & ~has_value & ~counts,
-                "currency_code",
-                "a currency without a value; empty currency_code or fill in the value",
-            ),
-        ]
+    counts = t["measure"].isin(COUNT_MEASURES) if "measure" in t else pd.Series(False, index=t.index)
+    return _where(
+        table,
+        (
+            has_value & ~has_currency & ~counts,
+            "currency_code",
+            "a value of money needs its currency; fill in the ISO 4217 code",
+        ),
+        (has_currency & counts, "currency_code", "this measure is a count; empty currency_code"),
+        (
+            has_currency & ~has_value & ~counts,
+            "currency_code",
+            "a currency without a value; empty currency_code or fill in the value",
+        ),
     )
 
 
@@ -115,36 +110,29 @@ def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
     """A figure names what it is about: both countries for trade and investment, the project for a cost."""
     t = table.typed
     measure = t["measure"]
-    bilateral = measure.isin(list(BILATERAL_MEASURES)).fillna(False).astype(bool)
-    if t.empty:
-        return no_violations()
-    return pd.concat(
-        [
-            _rows(
-                table,
-                bilateral & t["country_code"].isna(),
-                "country_code",
-                "this measure is between two countries; fill in country_code",
-            ),
-            _rows(
-                table,
-                bilateral & t["partner_country_code"].isna(),
-                "partner_country_code",
-                "this measure is between two countries; fill in partner_country_code",
-            ),
-            _rows(
-                table,
-                t["country_code"] == t["partner_country_code"],
-                "partner_country_code",
-                "partner_country_code is the same country as country_code",
-            ),
-            _rows(
-                table,
-                (measure == "cost_estimate") & t["project_id"].isna(),
-                "project_id",
-                "a cost estimate is for a project; fill in project_id",
-            ),
-        ]
+    bilateral = measure.isin(BILATERAL_MEASURES)
+    return _where(
+        table,
+        (
+            bilateral & t["country_code"].isna(),
+            "country_code",
+            "this measure is between two countries; fill in country_code",
+        ),
+        (
+            bilateral & t["partner_country_code"].isna(),
+            "partner_country_code",
+            "this measure is between two countries; fill in partner_country_code",
+        ),
+        (
+            t["country_code"] == t["partner_country_code"],
+            "partner_country_code",
+            "partner_country_code is the same country as country_code",
+        ),
+        (
+            (measure == COST_ESTIMATE) & t["project_id"].isna(),
+            "project_id",
+            "a cost estimate is for a project; fill in project_id",
+        ),
     )
 
 
@@ -172,10 +160,7 @@ def check_number_precision(table: Table, tables: Tables) -> pd.DataFrame:
                         ),
                     )
                 )
-    if not found:
-        return no_violations()
-    lines, names, messages = zip(*found, strict=True)
-    return violations(lines, names, messages)
+    return violations(found)
 
 
 RULES = [

@@ -12,6 +12,10 @@ convention that plain frictionless accepts:
 
 Every resource has ``bytes`` and a ``sha256:`` ``hash``; :func:`load` checks
 them all before it reads anything, and refuses a file that does not match.
+:func:`open_package` is the one load-refuse-verify step, for a release
+(:func:`load`) and for any package being compared (:mod:`intergov.release`).
+
+``from intergov import load`` gives :func:`load` (a lazy export of the package).
 
 >>> from intergov import load
 >>> tables = load("dist/intergov-0.1.0.zip")  # doctest: +SKIP
@@ -23,9 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import tempfile
-import types
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from intergov import schema as ts
-from intergov.package import DESCRIPTOR_NAME, Package, Resource, display_path
+from intergov.package import DESCRIPTOR_NAME, Package, Resource, display_path, locate
 from intergov.package import load as load_package
 
 #: Format and name suffix of the Parquet form of a table in a release.
@@ -50,7 +52,7 @@ FILE_PROPERTIES = frozenset(
 
 
 class LoadError(Exception):
-    """The path does not hold a readable release."""
+    """The path does not hold a readable release (or package, for comparing)."""
 
 
 class TamperedError(LoadError):
@@ -102,21 +104,31 @@ def release_root(path: str | os.PathLike[str]) -> Iterator[Path]:
     yield path
 
 
-def open_release(root: Path) -> Package:
-    """Load the release in ``root`` and verify every resource's ``bytes`` and ``hash``.
+def open_package(path: str | os.PathLike[str], *, release: bool = True) -> Package:
+    """Load the package at ``path``, refuse it when its descriptor has findings, and verify its files.
+
+    With ``release`` (a built release, as :func:`load` reads): every resource
+    must record its ``bytes`` and ``hash`` and match them; a missing file is a
+    :class:`TamperedError`. Without (a source package or a release, as
+    ``intergov diff`` compares): the resources that record a hash are verified.
 
     Raises :class:`TamperedError` for a missing or altered file, :class:`LoadError`
-    for a descriptor that cannot be used.
+    for a descriptor that cannot be used, :class:`intergov.package.PackageError`
+    when there is no descriptor at ``path``.
     """
-    package, findings = load_package(root)
+    descriptor = locate(path)
+    package, findings = load_package(descriptor)
     missing = [f for f in findings if f.rule == "missing-file"]
-    if missing:
+    if release and missing:
         raise TamperedError(f"{missing[0].message}: the release is incomplete; download it again")
     if package is None or findings:
-        problems = "; ".join(f.message for f in findings[:3])
-        raise LoadError(f"{display_path(root / DESCRIPTOR_NAME)} is not a usable release: {problems}")
+        problems = "; ".join(f"{f.path}:{f.line or 1}: {f.message}" for f in findings[:3])
+        if release:
+            raise LoadError(f"{display_path(descriptor)} is not a usable release: {problems}")
+        raise LoadError(f"{display_path(descriptor)} is not a usable package: {problems} (run intergov validate)")
     for resource in package.resources:
-        verify(resource)
+        if release or "hash" in resource.descriptor:
+            verify(resource)
     return package
 
 
@@ -166,24 +178,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     Int64Dtype()
     """
     with release_root(path) as root:
-        package = open_release(root)
+        package = open_package(root, release=True)
         return {
             r.name.removesuffix(PARQUET_SUFFIX): typed_frame(r.file, r.schema)
             for r in package.resources
             if is_parquet(r)
         }
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`load`.
-
-    ``from intergov import load`` gives the function (a lazy export), but once
-    ``intergov.load`` is imported as a module Python binds that name to the
-    module; calling the module keeps ``load(path)`` working either way.
-    """
-
-    def __call__(self, path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
-        return load(path)
-
-
-sys.modules[__name__].__class__ = _CallableModule

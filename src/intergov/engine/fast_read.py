@@ -1,0 +1,218 @@
+"""Read a CSV file into columns of text, with the physical line of each record.
+
+numpy lays the bytes out into records (where each record starts, on which
+physical line, whether a quoted cell spans lines); pyarrow's CSV reader reads
+the well-formed ones with every cell as text; Python's ``csv`` module (the
+reader frictionless-py uses) reads the others: blank lines and records with
+too many or too few cells, so that their cells are checked too. A file that
+Python's ``csv`` module would read differently from a plain RFC 4180 reader
+(a carriage return, a quote inside an unquoted cell) is read by it entirely:
+slower, and the same.
+
+>>> records = read(b'id,note\\n1,"two\\nlines"\\n2\\n', 2)
+>>> list(records.lines), records.counts.tolist(), records.columns[1].to_pylist()
+([1, 2, 4], [2, 1], ['two\\nlines', None])
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_NEWLINE, _QUOTE, _COMMA, _CR = 10, 34, 44, 13
+
+
+@dataclass
+class Records:
+    """A file's records as columns of text, one per expected field (every record but the header).
+
+    ``numbers`` are record numbers (the header is 1), ``counts`` the cells of
+    each record, ``extras`` the cells beyond the expected ones, and ``lines``
+    the physical line of each record (index 0: the header).
+    """
+
+    labels: list[str]
+    width: int
+    columns: list[pa.ChunkedArray]
+    numbers: np.ndarray
+    counts: np.ndarray
+    extras: dict[int, list[str]]
+    lines: Lines
+
+
+class Lines(Sequence[int]):
+    """The physical line of each record (index 0: the header), as Python ints, held in numpy.
+
+    What the findings translation reads (``len`` and indexing), without a
+    Python int object per record.
+
+    >>> Lines(np.array([1, 2, 4]))[2], len(Lines(np.array([1, 2, 4])))
+    (4, 3)
+    """
+
+    def __init__(self, lines: np.ndarray) -> None:
+        self.array = np.asarray(lines, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, index):  # an int for an index, a list for a slice
+        return self.array[index].tolist()
+
+
+def read(data: bytes, headless_width: int) -> Records:
+    """The records of a CSV file (``data``: UTF-8, checked by :func:`intergov.engine.text.decode`).
+
+    ``headless_width`` is the number of columns when the header row is blank
+    (the schema's fields, as frictionless-py expects them then).
+
+    >>> r = read(b"id,n\\n1,2\\n\\n3\\n", 2)
+    >>> r.labels, r.numbers.tolist(), r.counts.tolist(), list(r.lines)
+    (['id', 'n'], [2, 3, 4], [2, 0, 1], [1, 2, 3, 4])
+    """
+    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
+    layout = _layout(body)
+    if layout is None:
+        return _read_slow(body, headless_width)
+    starts, ends, lines, spanning = layout
+    header = _parse(body[starts[0] : ends[0]])
+    if not header:
+        return _read_slow(body, headless_width)
+    labels = [cell.strip() for cell in header]
+    width = len(labels)
+    table = _read_table(body, int(ends[0]) + 1, width, spanning) if len(starts) > 1 else None
+    empty = starts[1:] == ends[1:]
+    good = ~empty
+    if table is None or table.num_rows != good.sum():
+        good = ~empty & (_cell_counts(body, starts, ends)[1:] == width)
+        if table is not None and table.num_rows != good.sum():
+            return _read_slow(body, headless_width)
+    numbers = np.arange(2, len(starts) + 1)
+    rows = [_parse(body[starts[i + 1] : ends[i + 1]]) for i in np.flatnonzero(~good)]
+    if table is None:
+        table = pa.table({f"f{i}": pa.array([], pa.large_string()) for i in range(width)})
+    columns = [table.column(i) for i in range(width)]
+    return _assemble(labels, width, columns, numbers[good], numbers[~good], rows, Lines(lines))
+
+
+def _layout(body: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None:
+    """Record starts, ends and lines, and whether a quoted cell spans lines; ``None`` when not plain RFC 4180.
+
+    A newline ends a record when an even number of quotes precede it. That
+    holds for Python's ``csv`` module as long as every quote opens a cell, closes
+    it, or is doubled inside it, which is checked here.
+    """
+    if not body or b"\r" in body:
+        return None
+    buf = np.frombuffer(body, np.uint8)
+    newlines = _positions(buf, _NEWLINE)
+    quotes = _positions(buf, _QUOTE) if b'"' in body else np.zeros(0, np.int64)
+    spanning = False
+    boundaries = newlines
+    if len(quotes):
+        if len(quotes) % 2:
+            return None
+        before = np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], _NEWLINE)
+        after = np.where(quotes < len(buf) - 1, buf[np.minimum(quotes + 1, len(buf) - 1)], _NEWLINE)
+        allowed = (_COMMA, _NEWLINE, _QUOTE)
+        if not (np.isin(before[0::2], allowed).all() and np.isin(after[1::2], allowed).all()):
+            return None
+        inside = np.searchsorted(quotes, newlines) % 2 == 1
+        spanning = bool(inside.any())
+        boundaries = newlines[~inside]
+    starts = np.concatenate([[0], boundaries + 1])
+    ends = np.concatenate([boundaries, [len(buf)]])
+    if starts[-1] == len(buf):
+        starts, ends = starts[:-1], ends[:-1]
+    lines = np.searchsorted(newlines, starts) + 1
+    return starts, ends, lines, spanning
+
+
+def _positions(buf: np.ndarray, byte: int, block: int = 1 << 23) -> np.ndarray:
+    """Offsets of ``byte`` in ``buf``, found block by block (no file-sized temporary)."""
+    found = [np.flatnonzero(buf[start : start + block] == byte) + start for start in range(0, len(buf), block)]
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
+def _cell_counts(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Cells per record: its delimiting commas (outside quotes) plus one; none for an empty line."""
+    buf = np.frombuffer(body, np.uint8)
+    commas = _positions(buf, _COMMA)
+    counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
+    quotes = _positions(buf, _QUOTE)
+    if len(quotes):
+        inside = np.searchsorted(commas, quotes[1::2]) - np.searchsorted(commas, quotes[0::2])
+        record = np.searchsorted(starts, quotes[0::2], side="right") - 1
+        counts = counts - np.bincount(record, weights=inside, minlength=len(starts)).astype(np.int64)
+    return np.where(starts == ends, 0, counts + 1)
+
+
+def _read_table(body: bytes, offset: int, width: int, spanning: bool) -> pa.Table | None:
+    """Records after the header with ``width`` cells, all as text (pyarrow skips the others)."""
+    import pyarrow.csv as pacsv
+
+    if offset >= len(body):
+        return None
+    names = [f"f{i}" for i in range(width)]
+    return pacsv.read_csv(
+        pa.py_buffer(body).slice(offset),
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=spanning, invalid_row_handler=lambda row: "skip"),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _parse(record: bytes) -> list[str]:
+    """The cells of one record, as Python's ``csv`` module reads them (``[]`` for a blank line)."""
+    return next(csv.reader(io.StringIO(record.decode("utf-8"), newline=""), strict=False), [])
+
+
+def _read_slow(body: bytes, headless_width: int) -> Records:
+    """Every record read by Python's ``csv`` module, as frictionless-py reads them."""
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""), strict=False)
+    rows, lines, previous = [], [], 0
+    for record in reader:
+        rows.append(record)
+        lines.append(previous + 1)
+        previous = reader.line_num
+    header = rows[0] if rows else []
+    labels = [cell.strip() for cell in header]
+    numbers = np.arange(2, len(rows) + 1)
+    return _assemble(
+        labels, len(labels) or headless_width, None, numbers[:0], numbers, rows[1:], Lines(np.array(lines))
+    )
+
+
+def _assemble(
+    labels: list[str],
+    width: int,
+    columns: list[pa.ChunkedArray] | None,
+    good: np.ndarray,
+    other: np.ndarray,
+    rows: list[list[str]],
+    lines: Lines,
+) -> Records:
+    """Records of well-formed rows (``columns``) followed by the ``rows`` read one by one."""
+    if columns is None:
+        columns = [pa.chunked_array([], pa.large_string()) for _ in range(width)]
+    extras = {len(good) + i: row[width:] for i, row in enumerate(rows) if len(row) > width}
+    if rows:
+        columns = [
+            pa.chunked_array(
+                [*col.chunks, pa.array([row[i] if i < len(row) else None for row in rows], pa.large_string())],
+                pa.large_string(),
+            )
+            for i, col in enumerate(columns)
+        ]
+    counts = np.concatenate([np.full(len(good), width), np.array([len(r) for r in rows], np.int64)])
+    return Records(labels, width, columns, np.concatenate([good, other]), counts, extras, lines)

@@ -458,7 +458,7 @@ def test_every_table_a_corroboration_may_name_can_be_looked_up() -> None:
 
 def test_a_check_two_rules_share_runs_once_per_table(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    for module, name in [(conversions, "OfficialRates"), (provenance, "_records")]:
+    for module, name in [(conversions, "official_results"), (provenance, "_records")]:
         original = getattr(module, name)
 
         def counted(*args, _original=original, _name=name, **kwargs):
@@ -467,5 +467,5 @@ def test_a_check_two_rules_share_runs_once_per_table(monkeypatch: pytest.MonkeyP
 
         monkeypatch.setattr(module, name, counted)
     result = validate(REAL_PACKAGE)
-    assert sorted(calls) == ["OfficialRates", "_records"]
+    assert sorted(calls) == ["_records", "official_results"]
     assert [f.rule for f in result.findings] == ["conversion-no-rate"]

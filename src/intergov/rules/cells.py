@@ -101,16 +101,23 @@ def _text_fields(table: Table, *, free_text_only: bool) -> list[str]:
     return names
 
 
-def _check(table: Table, fields: list[str], suspect: re.Pattern, describe) -> pd.DataFrame:
+def _check(table: Table, fields: list[str], suspect, describe) -> pd.DataFrame:
+    """Describe each cell of ``fields`` that ``suspect`` (a vectorized pre-filter) lets through."""
     found = []
     for name in fields:
         values = table.typed[name].dropna()
-        values = values[values.astype(str).str.contains(suspect, regex=True)]
+        values = values[suspect(values).to_numpy(dtype=bool)]
         for line, value in values.items():
             problem = describe(str(value))
             if problem:
                 found.append((line, name, problem))
     return violations(found)
+
+
+def _may_be_formula(values: pd.Series) -> pd.Series:
+    """Cells whose first character is a formula start or a space (the rest is for :func:`formula_problem`)."""
+    first = values.str.slice(0, 1)
+    return first.isin(list(FORMULA_STARTS)) | first.str.isspace()
 
 
 def check_formula(table: Table, tables: Tables) -> pd.DataFrame:
@@ -119,7 +126,7 @@ def check_formula(table: Table, tables: Tables) -> pd.DataFrame:
     return _check(
         table,
         fields,
-        _FORMULA,
+        _may_be_formula,
         lambda value: (p := formula_problem(value)) and f"{p}; reword it so it starts with a letter or digit",
     )
 
@@ -129,7 +136,12 @@ _SUSPECT = re.compile(f"{_HIDDEN.pattern}|[{_LOOKALIKE}]")
 
 def check_hidden(table: Table, tables: Tables) -> pd.DataFrame:
     """Free text holds no invisible characters, odd spaces or look-alike letters."""
-    return _check(table, _text_fields(table, free_text_only=True), _SUSPECT, hidden_problem)
+    return _check(
+        table,
+        _text_fields(table, free_text_only=True),
+        lambda values: values.astype(str).str.contains(_SUSPECT, regex=True),
+        hidden_problem,
+    )
 
 
 RULES = [

@@ -15,14 +15,11 @@ True
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections import defaultdict
-from dataclasses import dataclass
 
 import pandas as pd
 
 from intergov.findings import ERROR, WARNING
-from intergov.rules import Rule, Table, Tables, violations
+from intergov.rules import Rule, Table, Tables, flagged, violations
 from intergov.rules.dates import bounds
 from intergov.rules.values import RANGE
 
@@ -49,77 +46,81 @@ def agrees(exact: float, reported: float, significant_digits: int) -> bool:
     return abs(exact - reported) <= tolerance(reported, significant_digits) + slack
 
 
-@dataclass(frozen=True)
-class Quote:
-    """An official price: ``price`` units of ``quote`` for one unit of a currency, by ``rate_id``."""
+def _quotes(rates: pd.DataFrame) -> pd.DataFrame:
+    """Official prices: ``price`` units of ``quote`` per unit of ``currency``, valid ``first`` to ``last``.
 
-    quote: str
-    price: float
-    rate_id: str
+    Each quote currency of an issuer also costs exactly 1 of itself, always, so
+    that a direct rate and a cross rate are found the same way.
+    """
+    first, _ = bounds(rates["valid_from"])
+    _, last = bounds(rates["valid_until"])
+    frame = pd.DataFrame(
+        {
+            "issuer": rates["issuer_organisation_id"],
+            "currency": rates["base_currency_code"],
+            "quote": rates["quote_currency_code"],
+            "price": rates["rate"].astype("float64") / rates["units"].astype("float64"),
+            "first": first.astype("datetime64[ns]"),
+            "last": last.astype("datetime64[ns]"),
+            "rate_id": rates["rate_id"].fillna(""),  # a rejected id still names a usable rate
+        }
+    ).dropna(subset=["issuer", "currency", "quote", "price", "first"])
+    own = frame[["issuer", "quote"]].drop_duplicates()
+    own = own.assign(currency=own["quote"], price=1.0, first=pd.Timestamp.min, last=pd.NaT, rate_id="")
+    return pd.concat([frame, own[frame.columns]], ignore_index=True).astype({"first": "datetime64[ns]"})
 
 
-class OfficialRates:
-    """Official rates by issuer and currency pair, looked up by date."""
+def _prices(conversions: pd.DataFrame, side: str, quotes: pd.DataFrame) -> pd.DataFrame:
+    """Per conversion row, the price of its ``side`` currency in each quote currency, valid on its date."""
+    left = pd.DataFrame({"row": conversions.index, "currency": conversions[side], "on": conversions["on"]})
+    left = left.merge(quotes[["issuer", "currency", "quote"]].drop_duplicates(), on="currency")
+    if left.empty:
+        return left.assign(price=[], rate_id=[])
+    found = pd.merge_asof(
+        left.sort_values("on"),
+        quotes.sort_values("first"),
+        left_on="on",
+        right_on="first",
+        by=["issuer", "currency", "quote"],
+        direction="backward",
+    )
+    valid = found["price"].notna() & (found["last"].isna() | (found["on"] <= found["last"]))
+    return found.loc[valid, ["row", "issuer", "quote", "price", "rate_id"]]
 
-    def __init__(self, rates: pd.DataFrame) -> None:
-        first, _ = bounds(rates["valid_from"])
-        _, last = bounds(rates["valid_until"])
-        frame = rates.assign(first=first, last=last).dropna(
-            subset=[
-                "issuer_organisation_id",
-                "base_currency_code",
-                "quote_currency_code",
-                "rate",
-                "units",
-                "first",
-            ]
-        )
-        self._series: dict[tuple[str, str, str], list[tuple]] = defaultdict(list)
-        self._quotes: dict[str, set[str]] = defaultdict(set)
-        for row in frame.sort_values("first").itertuples():
-            key = (row.issuer_organisation_id, row.base_currency_code, row.quote_currency_code)
-            rate_id = "" if pd.isna(row.rate_id) else row.rate_id  # a rejected id still names a usable rate
-            self._series[key].append((row.first, row.last, float(row.rate) / int(row.units), rate_id))
-            self._quotes[row.issuer_organisation_id].add(row.quote_currency_code)
-        self._starts = {key: [entry[0] for entry in entries] for key, entries in self._series.items()}
 
-    def prices(self, issuer: str, currency: str, on: pd.Timestamp) -> dict[str, Quote]:
-        """What one unit of ``currency`` costs on ``on``, per quote currency of ``issuer``."""
-        found = {}
-        if currency in self._quotes[issuer]:
-            found[currency] = Quote(currency, 1.0, "")
-        for quote in self._quotes[issuer]:
-            key = (issuer, currency, quote)
-            if key not in self._series:
-                continue
-            at = bisect_right(self._starts[key], on) - 1
-            if at < 0:
-                continue
-            _, last, price, rate_id = self._series[key][at]
-            if pd.isna(last) or on <= last:
-                found[quote] = Quote(quote, price, rate_id)
-        return found
+def official_results(conversions: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """Every official result of each conversion: columns ``row``, ``exact`` and ``used`` (the rate ids).
 
-    def convert(self, amount: float, source: str, target: str, on: pd.Timestamp) -> tuple[float, str] | None:
-        """``amount`` of ``source`` in ``target`` at the official rate, and the rate ids used."""
-        for issuer in sorted(self._quotes):
-            source_prices = self.prices(issuer, source, on)
-            target_prices = self.prices(issuer, target, on)
-            for quote in sorted(set(source_prices) & set(target_prices)):
-                a, b = source_prices[quote], target_prices[quote]
-                used = " and ".join(dict.fromkeys(r for r in (a.rate_id, b.rate_id) if r))
-                return amount * a.price / b.price, used
-        return None
+    ``conversions`` needs ``from_amount``, ``from_currency_code``,
+    ``to_currency_code`` and ``on`` (the date). There is one result for each
+    issuer and quote currency that price both currencies on that date (a direct
+    rate, or a cross rate through the quote currency), in sorted order; a row
+    without any official rate has none.
+    """
+    quotes = _quotes(rates)
+    source = _prices(conversions, "from_currency_code", quotes)
+    target = _prices(conversions, "to_currency_code", quotes)
+    both = source.merge(target, on=["row", "issuer", "quote"], suffixes=("_from", "_to"))
+    both = both.sort_values(["row", "issuer", "quote"], ignore_index=True)
+    amount = conversions["from_amount"].astype("float64").reindex(both["row"]).to_numpy()
+    pairs = zip(both["rate_id_from"], both["rate_id_to"], strict=True)
+    return pd.DataFrame(
+        {
+            "row": both["row"],
+            "exact": amount * both["price_from"].to_numpy() / both["price_to"].to_numpy(),
+            "used": [" and ".join(dict.fromkeys(r for r in pair if r)) for pair in pairs],
+        }
+    )
 
 
 def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
-    """Each complete conversion against the official rate for its date and pair (rules ``RATE`` and ``NO_RATE``).
+    """Each complete conversion against the official rates for its date and pair (rules ``RATE`` and ``NO_RATE``).
 
-    A conversion that disagrees with the official rate, within the reported
-    precision, violates ``RATE``; one with no official rate in the package is
-    only checked for consistency, and flagged under ``NO_RATE``.
+    A conversion that agrees with no official rate (of any issuer, direct or
+    cross) within the reported precision violates ``RATE``; one with no
+    official rate in the package is only checked for consistency, and flagged
+    under ``NO_RATE``.
     """
-    t = table.typed
     needed = [
         "from_amount",
         "from_currency_code",
@@ -128,37 +129,42 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
         "to_amount_significant_digits",
         "applies_on",
     ]
-    rows = t.dropna(subset=needed)
-    rates = OfficialRates(tables["exchange_rates"].typed) if "exchange_rates" in tables else None
-    errors, warnings = [], []
-    for line, row in rows.iterrows():
-        source, target = row["from_currency_code"], row["to_currency_code"]
-        amount, reported = float(row["from_amount"]), float(row["to_amount"])
-        digits = int(row["to_amount_significant_digits"])
-        on = pd.Timestamp(row["applies_on"])
-        result = rates.convert(amount, source, target, on) if rates else None
-        if result is None:
-            warnings.append(
-                (
-                    line,
-                    "to_amount",
-                    f"no official {source}/{target} rate for {on.date()} in exchange_rates, so this conversion "
-                    f"(implying {amount / reported:.6g} {source} per {target}) is only checked for consistency; "
-                    "add the official rate to check it",
-                )
-            )
-            continue
-        exact, used = result
-        if not agrees(exact, reported, digits):
-            errors.append(
-                (
-                    line,
-                    "to_amount",
-                    f"at the official rate ({used}) {amount:,.2f} {source} is {exact:,.2f} {target}, which does "
-                    f"not round to the reported {reported:,.2f} at {digits} significant digits; check the amounts, "
-                    "currencies, date and converted_bound",
-                )
-            )
+    rows = table.typed.dropna(subset=needed)
+    rows = rows.assign(on=rows["applies_on"].astype("datetime64[ns]"))
+    if "exchange_rates" in tables:
+        results = official_results(rows, tables["exchange_rates"].typed)
+    else:
+        results = pd.DataFrame({"row": [], "exact": [], "used": []})
+    reported = rows["to_amount"].astype("float64")
+    digits = rows["to_amount_significant_digits"].astype("int64")
+    shown = reported.reindex(results["row"]).to_numpy()
+    exponent = pd.Series(shown).abs().map(math.log10).map(math.floor) - digits.reindex(results["row"]).to_numpy() + 1
+    allowed = 0.5 * 10.0 ** exponent.to_numpy(dtype="float64") + 1e-9 * abs(shown)
+    results = results.assign(agrees=abs(results["exact"].to_numpy() - shown) <= allowed)
+    agrees = results.groupby("row")["agrees"].any()
+    first = results.drop_duplicates("row").set_index("row")
+    errors = [
+        (
+            line,
+            "to_amount",
+            f"at the official rate ({first.at[line, 'used']}) {rows.at[line, 'from_amount']:,.2f} "
+            f"{rows.at[line, 'from_currency_code']} is {first.at[line, 'exact']:,.2f} "
+            f"{rows.at[line, 'to_currency_code']}, which does not round to the reported {reported[line]:,.2f} at "
+            f"{digits[line]} significant digits; check the amounts, currencies, date and converted_bound",
+        )
+        for line in agrees.index[~agrees.to_numpy(dtype=bool)]
+    ]
+    warnings = [
+        (
+            line,
+            "to_amount",
+            f"no official {rows.at[line, 'from_currency_code']}/{rows.at[line, 'to_currency_code']} rate for "
+            f"{rows.at[line, 'on'].date()} in exchange_rates, so this conversion (implying "
+            f"{rows.at[line, 'from_amount'] / reported[line]:.6g} {rows.at[line, 'from_currency_code']} per "
+            f"{rows.at[line, 'to_currency_code']}) is only checked for consistency; add the official rate to check it",
+        )
+        for line in rows.index[~rows.index.isin(agrees.index)]
+    ]
     return pd.concat([violations(errors, rule=RATE), violations(warnings, rule=NO_RATE)])
 
 
@@ -168,47 +174,50 @@ def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
         return violations([])
     figures = tables["figures"].typed.drop_duplicates("figure_id").set_index("figure_id")
     t = table.typed.dropna(subset=["figure_id", "converted_bound"])
-    found = []
-    for line, row in t.iterrows():
-        if row["figure_id"] not in figures.index or row["converted_bound"] not in BOUND_COLUMNS:
-            continue
-        figure = figures.loc[row["figure_id"]]
-        bound = BOUND_COLUMNS[row["converted_bound"]]
-        if pd.isna(figure["value_qualifier"]):
-            continue  # the figure's qualifier is already reported by the Table Schema layer
-        if (row["converted_bound"] == "value") == (figure["value_qualifier"] == RANGE):
-            found.append(
-                (
-                    line,
-                    "converted_bound",
-                    (
-                        f"converted_bound {row['converted_bound']} does not fit figure {row['figure_id']}, whose "
-                        f"value_qualifier is {figure['value_qualifier']}; use low or high for a range, value otherwise"
-                    ),
-                )
-            )
-            continue
-        expected = figure[bound]
-        if pd.notna(expected) and pd.notna(row["from_amount"]) and float(expected) != float(row["from_amount"]):
-            found.append(
-                (
-                    line,
-                    "from_amount",
-                    (
-                        f"from_amount {row['from_amount']} is not the figure's {bound} ({expected}); "
-                        "copy the amount the source converted"
-                    ),
-                )
-            )
-        currency = figure["currency_code"]
-        if pd.notna(currency) and pd.notna(row["from_currency_code"]) and currency != row["from_currency_code"]:
-            found.append(
-                (
-                    line,
-                    "from_currency_code",
-                    (f"from_currency_code {row['from_currency_code']} is not the figure's currency ({currency})"),
-                )
-            )
+    t = t[t["figure_id"].isin(figures.index) & t["converted_bound"].isin(list(BOUND_COLUMNS))]
+    figure = figures.reindex(t["figure_id"]).set_axis(t.index)
+    known = figure["value_qualifier"].notna()  # a rejected qualifier is already reported by the Table Schema layer
+    misfit = known & ((t["converted_bound"] == "value") == (figure["value_qualifier"] == RANGE))
+    expected = pd.Series(
+        [figure.at[line, BOUND_COLUMNS[bound]] for line, bound in t["converted_bound"].items()],
+        index=t.index,
+        dtype="Float64",
+    )
+    amount_off = known & ~misfit & expected.notna() & t["from_amount"].notna() & (expected != t["from_amount"])
+    currency_off = (
+        known
+        & ~misfit
+        & figure["currency_code"].notna()
+        & t["from_currency_code"].notna()
+        & (figure["currency_code"] != t["from_currency_code"])
+    )
+    found = [
+        (
+            line,
+            "converted_bound",
+            f"converted_bound {t.at[line, 'converted_bound']} does not fit figure {t.at[line, 'figure_id']}, whose "
+            f"value_qualifier is {figure.at[line, 'value_qualifier']}; use low or high for a range, value otherwise",
+        )
+        for line in flagged(t, misfit)
+    ]
+    found += [
+        (
+            line,
+            "from_amount",
+            f"from_amount {t.at[line, 'from_amount']} is not the figure's "
+            f"{BOUND_COLUMNS[t.at[line, 'converted_bound']]} ({expected[line]}); copy the amount the source converted",
+        )
+        for line in flagged(t, amount_off)
+    ]
+    found += [
+        (
+            line,
+            "from_currency_code",
+            f"from_currency_code {t.at[line, 'from_currency_code']} is not the figure's currency "
+            f"({figure.at[line, 'currency_code']})",
+        )
+        for line in flagged(t, currency_off)
+    ]
     return violations(found)
 
 

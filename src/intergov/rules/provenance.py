@@ -11,34 +11,53 @@ import pandas as pd
 
 from intergov import schema as ts
 from intergov.findings import ERROR, WARNING
-from intergov.rules import Rule, Table, Tables, violations
+from intergov.rules import Rule, Table, Tables, flagged, violations
 
 #: The rules of :func:`check_corroborations`: the record exists; it cites another source.
 RECORD, SOURCE = "corroboration-record", "corroboration-source"
 
 
-def _records(tables: Tables) -> dict[tuple[str, str], str]:
-    """(table, key) -> the record's own source_id, for tables with a one-field primary key."""
-    records = {}
-    for name, table in tables.items():
-        key = ts.primary_key(table.resource.schema)
+def _records(tables: Tables, names: set[str]) -> pd.DataFrame:
+    """The records of the tables ``names``: columns table_name, record_id and own (the record's source_id).
+
+    Only tables with a one-field primary key and a ``source_id`` can be named.
+    """
+    frames = []
+    for name in sorted(names):
+        table = tables.get(name)
+        key = ts.primary_key(table.resource.schema) if table is not None else []
         if len(key) != 1 or "source_id" not in table.typed:
             continue
-        for record_id, source_id in table.typed[[key[0], "source_id"]].dropna().itertuples(index=False):
-            records[(name, record_id)] = source_id
-    return records
+        own = table.typed[[key[0], "source_id"]].dropna().drop_duplicates(key[0])
+        frames.append(pd.DataFrame({"table_name": name, "record_id": own[key[0]], "own": own["source_id"]}))
+    if not frames:
+        return pd.DataFrame({"table_name": [], "record_id": [], "own": []}, dtype="string")
+    return pd.concat(frames, ignore_index=True).astype("string")
 
 
 def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
     """Each corroborated record exists (``RECORD``) and cites another source than this row (``SOURCE``)."""
-    records = _records(tables)
-    missing, same = [], []
-    for line, name, record_id, source_id in table.typed[["table_name", "record_id", "source_id"]].dropna().itertuples():
-        own = records.get((name, record_id))
-        if own is None:
-            missing.append((line, "record_id", f"no record {record_id!r} in {name}; correct record_id or table_name"))
-        elif own == source_id:
-            same.append((line, "source_id", f"{record_id} in {name} already cites {source_id}; remove this row"))
+    rows = table.typed[["table_name", "record_id", "source_id"]].dropna()
+    records = _records(tables, set(rows["table_name"]))
+    own = rows.merge(records, on=["table_name", "record_id"], how="left")["own"].set_axis(rows.index)
+    missing = [
+        (
+            line,
+            "record_id",
+            f"no record {rows.at[line, 'record_id']!r} in {rows.at[line, 'table_name']}; "
+            "correct record_id or table_name",
+        )
+        for line in flagged(rows, own.isna())
+    ]
+    same = [
+        (
+            line,
+            "source_id",
+            f"{rows.at[line, 'record_id']} in {rows.at[line, 'table_name']} already cites "
+            f"{rows.at[line, 'source_id']}; remove this row",
+        )
+        for line in flagged(rows, own == rows["source_id"])
+    ]
     return pd.concat([violations(missing, rule=RECORD), violations(same, rule=SOURCE)])
 
 

@@ -136,6 +136,10 @@ def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
     )
 
 
+#: A plain decimal that certainly fits ``decimal128(38, 9)``; anything else is checked exactly.
+_FITS = rf"[+-]?[0-9]{{1,{ts.DECIMAL_PRECISION - ts.DECIMAL_SCALE}}}(?:\.[0-9]{{0,{ts.DECIMAL_SCALE}}})?"
+
+
 def check_number_precision(table: Table, tables: Tables) -> pd.DataFrame:
     """Every number can be published exactly as a Parquet ``decimal128(38, 9)``."""
     missing = ts.missing_values(table.resource.schema)
@@ -143,8 +147,10 @@ def check_number_precision(table: Table, tables: Tables) -> pd.DataFrame:
     for field in ts.fields(table.resource.schema):
         if field.get("type") != "number":
             continue
-        cells = table.text[field["name"]]
-        for line, cell in cells[table.typed[field["name"]].notna()].items():
+        cells = table.text[field["name"]][table.typed[field["name"]].notna().to_numpy(dtype=bool)]
+        if not field.get("groupChar") and field.get("decimalChar", ".") == ".":
+            cells = cells[~cells.str.fullmatch(_FITS).fillna(False).to_numpy(dtype=bool)]
+        for line, cell in cells.items():
             if cell in missing:
                 continue
             try:

@@ -309,6 +309,21 @@ PASSING = [
     ),
     Passing("conversion-rate", cell("currency_conversions", AZN_CONVERSION, "to_amount", "235400000")),
     Passing(
+        "conversion-rate",
+        row(
+            "exchange_rates",
+            # a second official rate, from an issuer sorted before cbar, that disagrees: cbar's still agrees
+            rate_id="aaa-usd-azn-2018",
+            issuer_organisation_id="aze-ministry-energy",
+            base_currency_code="USD",
+            quote_currency_code="AZN",
+            units="1",
+            rate="1.8",
+            valid_from="2018",
+            source_id="nationalbank-kz-rates",
+        ),
+    ),
+    Passing(
         "conversion-no-rate",
         row(
             "exchange_rates",

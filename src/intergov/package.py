@@ -30,6 +30,9 @@ from intergov.findings import ERROR, Finding
 
 DESCRIPTOR_NAME = "datapackage.json"
 
+#: The package every command works on by default.
+DEFAULT_PACKAGE = "datapackage/datapackage.json"
+
 
 class PackageError(Exception):
     """The package cannot be read at all (a usage problem: exit code 2)."""

@@ -32,16 +32,13 @@ from pathlib import Path
 
 from intergov.diff import Level, PackageDiff, compare, read_rows
 from intergov.fmt import ChangedMeanwhile, write_atomic
-from intergov.package import Package, display_path, locate
+from intergov.package import DEFAULT_PACKAGE, Package, display_path, locate
 from intergov.reader import open_package, release_root, tables
 from intergov.report.diff import render
 
 TAG_PREFIX = "v"
 CHANGELOG = "CHANGELOG.md"
 LICENSE = "LICENSE"
-#: The package the commands work on by default. (The CLI's own is ``intergov.cli.validate.DEFAULT_PACKAGE``;
-#: both should come from one neutral place, ``intergov.package``.)
-DEFAULT_PACKAGE = "datapackage/datapackage.json"
 
 _VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
-from intergov.cli.validate import DEFAULT_PACKAGE, report_options
+from intergov.cli.validate import report_options, show
+from intergov.package import DEFAULT_PACKAGE
 
 
 @click.command()
@@ -32,33 +33,20 @@ def build(path, dist, fmt, strict, select, ignore, max_findings):
     table not in canonical form or a failed build, 2 usage or configuration
     problem (including a DIST that cannot be written).
     """
-    import sys
-
     from intergov.build import BuildError, InvalidPackage, PublishError
     from intergov.build import build as run
     from intergov.package import PackageError
     from intergov.release import ReleaseError
-    from intergov.report import render
-
-    def report(result) -> None:
-        if fmt == "github":  # the full list goes to the job summary, when there is one (as validate does)
-            from intergov.report.github import write_step_summary
-
-            try:
-                write_step_summary(result)
-            except OSError as e:
-                raise UsageProblem(f"cannot write the job summary $GITHUB_STEP_SUMMARY: {e}") from e
-        click.echo(render(result, fmt, max_findings=max_findings, colour=sys.stdout.isatty()), nl=False)
 
     try:
         built = run(path, dist, strict=strict, select=select, ignore=ignore)
     except (PackageError, ReleaseError, PublishError) as e:
         raise UsageProblem(str(e)) from e
     except InvalidPackage as e:
-        report(e.result)
+        show(e.result, fmt, max_findings)
         click.echo(str(e), err=True)
         raise SystemExit(1) from e
     except BuildError as e:
         raise click.ClickException(str(e)) from e
-    report(built.result)
+    show(built.result, fmt, max_findings)
     click.echo(str(built), err=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
+from intergov.package import DEFAULT_PACKAGE
 from intergov.report import plural
-
-DEFAULT_PACKAGE = "datapackage/datapackage.json"
 
 
 @click.command()

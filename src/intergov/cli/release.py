@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
-from intergov.cli.validate import DEFAULT_PACKAGE
+from intergov.package import DEFAULT_PACKAGE
 
 
 class _PathOrCommand(click.Group):

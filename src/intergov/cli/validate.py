@@ -6,8 +6,7 @@ import click
 
 from intergov.cli import UsageProblem
 from intergov.engine import ENGINES
-
-DEFAULT_PACKAGE = "datapackage/datapackage.json"
+from intergov.package import DEFAULT_PACKAGE
 
 
 def _known_rules(ctx: click.Context, param: click.Parameter, patterns: tuple[str, ...]) -> tuple[str, ...]:
@@ -69,6 +68,22 @@ def report_options(command):
     return command
 
 
+def show(result, fmt: str, max_findings: int | None) -> None:
+    """Print ``result`` in ``fmt``; with ``github``, the full report also goes to the job summary."""
+    import sys  # click.get_text_stream is deprecated (Click 8.5): a warning, an error under pytest
+
+    from intergov.report import render
+
+    if fmt == "github":  # the full list goes to the job summary, when there is one
+        from intergov.report.github import write_step_summary
+
+        try:
+            write_step_summary(result)
+        except OSError as e:
+            raise UsageProblem(f"cannot write the job summary $GITHUB_STEP_SUMMARY: {e}") from e
+    click.echo(render(result, fmt, max_findings=max_findings, colour=sys.stdout.isatty()), nl=False)
+
+
 @click.command()
 @click.argument("path", default=DEFAULT_PACKAGE, type=click.Path(dir_okay=True))
 @click.option(
@@ -86,7 +101,6 @@ def validate(path, engine, fmt, strict, select, ignore, max_findings):
     """
     from intergov import findings as model
     from intergov.package import PackageError
-    from intergov.report import render
     from intergov.validate import validate as run
 
     try:
@@ -94,15 +108,5 @@ def validate(path, engine, fmt, strict, select, ignore, max_findings):
     except PackageError as e:
         raise UsageProblem(str(e)) from e
     result.findings = model.select(result.findings, select=select, ignore=ignore)
-    if fmt == "github":  # the full list goes to the job summary, when there is one
-        from intergov.report.github import write_step_summary
-
-        try:
-            write_step_summary(result)
-        except OSError as e:
-            raise UsageProblem(f"cannot write the job summary $GITHUB_STEP_SUMMARY: {e}") from e
-    import sys  # click.get_text_stream is deprecated (Click 8.5): a warning, an error under pytest
-
-    output = render(result, fmt, max_findings=max_findings, colour=sys.stdout.isatty())
-    click.echo(output, nl=False)
+    show(result, fmt, max_findings)
     raise SystemExit(result.exit_code)

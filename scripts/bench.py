@@ -126,8 +126,27 @@ def bench(sizes: list[int], repeat: int, work: Path, frictionless_limit: int) ->
             f"{fast.seconds / floor.seconds:.1f}x the pyarrow read's time, "
             f"{fast.megabytes / floor.megabytes:.2f}x its memory."
         )
+        if size == 1_000_000 and reference:
+            notes.append(
+                _targets(
+                    reference.seconds / fast.seconds, fast.seconds / floor.seconds, fast.megabytes / floor.megabytes
+                )
+            )
         print(notes[-1], flush=True)
     return rows, notes
+
+
+def _targets(speedup: float, time_ratio: float, memory_ratio: float) -> str:
+    """The issue's targets at 1M rows, met or missed."""
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "missed"
+
+    return (
+        f"- Targets at 1M rows: at least 25x faster than frictionless ({speedup:.1f}x, {verdict(speedup >= 25)}); "
+        f"within 5x of the pyarrow read ({time_ratio:.1f}x, {verdict(time_ratio <= 5)}); "
+        f"at most 2x its memory ({memory_ratio:.2f}x, {verdict(memory_ratio <= 2)})."
+    )
 
 
 def curator_loop(repeat: int) -> Measure:
@@ -142,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frictionless-limit", type=int, default=1_000_000, help="largest size to run frictionless on")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)
+    if not Path(TIME).exists():
+        parser.error(f"measuring needs GNU time at {TIME} (Debian: apt-get install time)")
     with tempfile.TemporaryDirectory(prefix="intergov-bench-") as work:
         rows, notes = bench(args.sizes, args.repeat, Path(work), args.frictionless_limit)
     loop = curator_loop(args.repeat)

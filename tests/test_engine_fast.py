@@ -19,6 +19,7 @@ from intergov.engine.fast import expected_fields
 from intergov.engine.fast_constraints import check
 from intergov.engine.fast_read import Lines, read
 from intergov.engine.fast_types import cast, cell_reader, missing_values
+from intergov.engine.text import layout
 from intergov.package import load
 from intergov.schema import cast_column
 
@@ -120,7 +121,7 @@ def test_foreign_keys_across_types_and_with_missing_parts():
 
 def test_read_maps_records_to_physical_lines():
     data = b'id,note\n1,"two\nlines"\n\n2,x,extra\n3\n'
-    records = read(data, 2)
+    records = read(data, 2, layout(data))
     assert records.labels == ["id", "note"]
     assert list(records.lines) == [1, 2, 4, 5, 6]
     assert records.numbers.tolist() == [2, 3, 4, 5]
@@ -131,7 +132,7 @@ def test_read_maps_records_to_physical_lines():
 
 @pytest.mark.parametrize("data", [b"id,n\r\n1,2\r\n", b'id,n\n1,a"b\n', b'id,n\n1,"a"b\n'])
 def test_files_csv_reads_otherwise_are_read_by_csv(data):
-    records = read(data, 2)
+    records = read(data, 2, layout(data))
     assert records.labels == ["id", "n"]
     assert records.counts.tolist() == [2]
 

@@ -1,10 +1,11 @@
 """The fast Table Schema engine: pyarrow and numpy, with frictionless-py's findings.
 
-Each CSV file's bytes are checked by :func:`intergov.engine.text.decode`,
-then read once into columns of text (:mod:`intergov.engine.fast_read`). Each
-field is parsed column by column (:mod:`intergov.engine.fast_types`) and its
-constraints checked (:mod:`intergov.engine.fast_constraints`), keys are
-compared as integer codes (:mod:`intergov.engine.fast_keys`), and what is
+Each CSV file's bytes are laid out into records and checked by
+:func:`intergov.engine.text.check`, then read once into columns of text
+(:mod:`intergov.engine.fast_read`), a file per core. Each field is parsed
+column by column (:mod:`intergov.engine.fast_types`) and its constraints
+checked (:mod:`intergov.engine.fast_constraints`), keys are compared as
+integer codes (:mod:`intergov.engine.fast_keys`), and what is
 wrong is described as frictionless-py would describe it, then translated into
 findings by the very code the reference engine uses.
 
@@ -46,12 +47,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from intergov import schema as ts
-from intergov.engine import EngineResult, Table
+from intergov.engine import EngineResult, Table, text
 from intergov.engine import fast_keys as keys
 from intergov.engine.fast_constraints import check
 from intergov.engine.fast_read import Records, read
 from intergov.engine.fast_types import Column, cast, cell_reader, missing_values, series
-from intergov.engine.text import decode
 from intergov.findings import ERROR, Finding
 from intergov.package import Package, Resource
 
@@ -99,27 +99,18 @@ def run(package: Package) -> EngineResult:
     from intergov.engine.reference import _findings
 
     result = EngineResult()
+    # The largest file first, while the others wait: its transient copies come and go before
+    # the other tables are held. Then a file per core (pyarrow and numpy let go of the GIL).
+    by_size = sorted(package.resources, key=lambda r: -r.file.stat().st_size)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = [_read(by_size[0])] if by_size else []
+        done += pool.map(_read, by_size[1:])
     checked: dict[str, Checked] = {}
-    # The largest file first: its transient copies come and go before the other tables are held.
-    # Each file is read and parsed (pyarrow and numpy, which let go of the GIL) while its text is
-    # checked (Python): the parse is kept only if the text check finds the file usable.
-    with ThreadPoolExecutor(max_workers=1) as parser:
-        for resource in sorted(package.resources, key=lambda r: -r.file.stat().st_size):
-            data = resource.file.read_bytes()
-            parsed = parser.submit(_parse, resource, data)
-            text, found = decode(data, resource.display)
-            result.findings.extend(found)
-            usable = text is not None
-            del text, data  # one copy of the file in memory, not two
-            try:
-                item = parsed.result()
-            except Exception:
-                if usable:
-                    raise
-                continue  # a file decode refuses may not parse at all
-            if usable:
-                checked[resource.name] = item
-            release_memory()
+    for resource, found, item in done:
+        result.findings.extend(found)
+        if item is not None:
+            checked[resource.name] = item
+    release_memory()
     checked = {r.name: checked[r.name] for r in package.resources if r.name in checked}
     for item in checked.values():
         _keys(item, checked)
@@ -159,9 +150,17 @@ def _libc():
 # Cells
 
 
-def _parse(resource: Resource, data: bytes) -> Checked:
-    """Read and check one file's records (its bytes being UTF-8 text is checked alongside)."""
-    return _check(resource, read(data, len(ts.fields(resource.schema))))
+def _read(resource: Resource) -> tuple[Resource, list[Finding], Checked | None]:
+    """Check one file's text; read and check its records if it is usable (``None`` if not)."""
+    data = resource.file.read_bytes()
+    laid_out = text.layout(data)
+    usable, found = text.check(data, resource.display, laid_out)
+    if not usable:
+        return resource, found, None
+    item = _check(resource, read(data, len(ts.fields(resource.schema)), laid_out))
+    del data, laid_out  # the columns hold what is needed of the file
+    release_memory()
+    return resource, found, item
 
 
 def expected_fields(schema: Mapping[str, Any], labels: list[str]) -> list[Mapping[str, Any]]:

@@ -1,7 +1,8 @@
 """Read a CSV file into columns of text, with the physical line of each record.
 
-numpy lays the bytes out into records (where each record starts, on which
-physical line, whether a quoted cell spans lines); pyarrow's CSV reader reads
+The bytes are laid out into records by :func:`intergov.engine.text.layout`
+(where each record starts, on which physical line, whether a quoted cell
+spans lines), once for the text check and this reader; pyarrow's CSV reader reads
 the well-formed ones with every cell as text; Python's ``csv`` module (the
 reader frictionless-py uses) reads the others: blank lines and records with
 too many or too few cells, so that their cells are checked too. A file that
@@ -9,7 +10,9 @@ Python's ``csv`` module would read differently from a plain RFC 4180 reader
 (a carriage return, a quote inside an unquoted cell) is read by it entirely:
 slower, and the same.
 
->>> records = read(b'id,note\\n1,"two\\nlines"\\n2\\n', 2)
+>>> from intergov.engine.text import layout
+>>> data = b'id,note\\n1,"two\\nlines"\\n2\\n'
+>>> records = read(data, 2, layout(data))
 >>> list(records.lines), records.counts.tolist(), records.columns[1].to_pylist()
 ([1, 2, 4], [2, 1], ['two\\nlines', None])
 """
@@ -24,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-_UTF8_BOM = b"\xef\xbb\xbf"
-_NEWLINE, _QUOTE, _COMMA, _CR = 10, 34, 44, 13
+from intergov.engine.text import Layout, positions
+
+_QUOTE, _COMMA = 34, 44
 
 
 @dataclass
@@ -66,86 +70,49 @@ class Lines(Sequence[int]):
         return self.array[index].tolist()
 
 
-def read(data: bytes, headless_width: int) -> Records:
-    """The records of a CSV file (``data``: UTF-8, checked by :func:`intergov.engine.text.decode`).
+def read(data: bytes, headless_width: int, laid_out: Layout | None) -> Records:
+    """The records of a CSV file (``data``: UTF-8, checked by :func:`intergov.engine.text.check`).
 
-    ``headless_width`` is the number of columns when the header row is blank
-    (the schema's fields, as frictionless-py expects them then).
+    ``laid_out`` is the file's :func:`~intergov.engine.text.layout` (``None``:
+    not plain, read by Python's ``csv`` module); ``headless_width`` the number
+    of columns when the header row is blank (the schema's fields, as
+    frictionless-py expects them then).
 
-    >>> r = read(b"id,n\\n1,2\\n\\n3\\n", 2)
+    >>> from intergov.engine.text import layout
+    >>> data = b"id,n\\n1,2\\n\\n3\\n"
+    >>> r = read(data, 2, layout(data))
     >>> r.labels, r.numbers.tolist(), r.counts.tolist(), list(r.lines)
     (['id', 'n'], [2, 3, 4], [2, 0, 1], [1, 2, 3, 4])
     """
-    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-    layout = _layout(body)
-    if layout is None:
-        return _read_slow(body, headless_width)
-    starts, ends, lines, spanning = layout
-    header = _parse(body[starts[0] : ends[0]])
+    if laid_out is None:
+        return _read_slow(data, headless_width)
+    starts, ends, lines, spanning = laid_out
+    header = _parse(data[starts[0] : ends[0]])
     if not header:
-        return _read_slow(body, headless_width)
+        return _read_slow(data, headless_width)
     labels = [cell.strip() for cell in header]
     width = len(labels)
-    table = _read_table(body, int(ends[0]) + 1, width, spanning) if len(starts) > 1 else None
+    table = _read_table(data, int(ends[0]) + 1, width, spanning) if len(starts) > 1 else None
     empty = starts[1:] == ends[1:]
     good = ~empty
     if table is None or table.num_rows != good.sum():
-        good = ~empty & (_cell_counts(body, starts, ends)[1:] == width)
+        good = ~empty & (_cell_counts(data, starts, ends)[1:] == width)
         if table is not None and table.num_rows != good.sum():
-            return _read_slow(body, headless_width)
+            return _read_slow(data, headless_width)
     numbers = np.arange(2, len(starts) + 1)
-    rows = [_parse(body[starts[i + 1] : ends[i + 1]]) for i in np.flatnonzero(~good)]
+    rows = [_parse(data[starts[i + 1] : ends[i + 1]]) for i in np.flatnonzero(~good)]
     if table is None:
         table = pa.table({f"f{i}": pa.array([], pa.large_string()) for i in range(width)})
     columns = [table.column(i) for i in range(width)]
     return _assemble(labels, width, columns, numbers[good], numbers[~good], rows, Lines(lines))
 
 
-def _layout(body: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None:
-    """Record starts, ends and lines, and whether a quoted cell spans lines; ``None`` when not plain RFC 4180.
-
-    A newline ends a record when an even number of quotes precede it. That
-    holds for Python's ``csv`` module as long as every quote opens a cell, closes
-    it, or is doubled inside it, which is checked here.
-    """
-    if not body or b"\r" in body:
-        return None
-    buf = np.frombuffer(body, np.uint8)
-    newlines = _positions(buf, _NEWLINE)
-    quotes = _positions(buf, _QUOTE) if b'"' in body else np.zeros(0, np.int64)
-    spanning = False
-    boundaries = newlines
-    if len(quotes):
-        if len(quotes) % 2:
-            return None
-        before = np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], _NEWLINE)
-        after = np.where(quotes < len(buf) - 1, buf[np.minimum(quotes + 1, len(buf) - 1)], _NEWLINE)
-        allowed = (_COMMA, _NEWLINE, _QUOTE)
-        if not (np.isin(before[0::2], allowed).all() and np.isin(after[1::2], allowed).all()):
-            return None
-        inside = np.searchsorted(quotes, newlines) % 2 == 1
-        spanning = bool(inside.any())
-        boundaries = newlines[~inside]
-    starts = np.concatenate([[0], boundaries + 1])
-    ends = np.concatenate([boundaries, [len(buf)]])
-    if starts[-1] == len(buf):
-        starts, ends = starts[:-1], ends[:-1]
-    lines = np.searchsorted(newlines, starts) + 1
-    return starts, ends, lines, spanning
-
-
-def _positions(buf: np.ndarray, byte: int, block: int = 1 << 23) -> np.ndarray:
-    """Offsets of ``byte`` in ``buf``, found block by block (no file-sized temporary)."""
-    found = [np.flatnonzero(buf[start : start + block] == byte) + start for start in range(0, len(buf), block)]
-    return np.concatenate(found) if found else np.zeros(0, np.int64)
-
-
-def _cell_counts(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _cell_counts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Cells per record: its delimiting commas (outside quotes) plus one; none for an empty line."""
-    buf = np.frombuffer(body, np.uint8)
-    commas = _positions(buf, _COMMA)
+    buf = np.frombuffer(data, np.uint8)
+    commas = positions(buf, _COMMA)
     counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
-    quotes = _positions(buf, _QUOTE)
+    quotes = positions(buf, _QUOTE)
     if len(quotes):
         inside = np.searchsorted(commas, quotes[1::2]) - np.searchsorted(commas, quotes[0::2])
         record = np.searchsorted(starts, quotes[0::2], side="right") - 1
@@ -153,15 +120,15 @@ def _cell_counts(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarra
     return np.where(starts == ends, 0, counts + 1)
 
 
-def _read_table(body: bytes, offset: int, width: int, spanning: bool) -> pa.Table | None:
+def _read_table(data: bytes, offset: int, width: int, spanning: bool) -> pa.Table | None:
     """Records after the header with ``width`` cells, all as text (pyarrow skips the others)."""
     import pyarrow.csv as pacsv
 
-    if offset >= len(body):
+    if offset >= len(data):
         return None
     names = [f"f{i}" for i in range(width)]
     return pacsv.read_csv(
-        pa.py_buffer(body).slice(offset),
+        pa.py_buffer(data).slice(offset),
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(newlines_in_values=spanning, invalid_row_handler=lambda row: "skip"),
         convert_options=pacsv.ConvertOptions(
@@ -177,9 +144,9 @@ def _parse(record: bytes) -> list[str]:
     return next(csv.reader(io.StringIO(record.decode("utf-8"), newline=""), strict=False), [])
 
 
-def _read_slow(body: bytes, headless_width: int) -> Records:
+def _read_slow(data: bytes, headless_width: int) -> Records:
     """Every record read by Python's ``csv`` module, as frictionless-py reads them."""
-    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""), strict=False)
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), strict=False)
     rows, lines, previous = [], [], 0
     for record in reader:
         rows.append(record)

@@ -8,6 +8,11 @@ swallows the rows between), a cell that goes on after its closing quote, and a
 cell too long for any spreadsheet. Lines are the physical lines an editor
 shows; records are compared against them to find where a quote opened.
 
+Most files have none of these: numpy lays the bytes out into records
+(:func:`layout`, which the fast engine's reader reuses) and proves that in one
+pass; only a file it cannot prove plain is read with Python's ``csv`` module
+to say exactly what is wrong, and where.
+
 >>> text, found = decode(b"id\\n1\\n", "a.csv")
 >>> text, found
 ('id\\n1\\n', [])
@@ -17,9 +22,13 @@ shows; records are compared against them to find where a quote opened.
 
 from __future__ import annotations
 
+import codecs
 import re
 from itertools import chain
 from operator import itemgetter
+from typing import NamedTuple
+
+import numpy as np
 
 from intergov.findings import ERROR, WARNING, Finding
 from intergov.lines import (
@@ -41,6 +50,69 @@ _NOT_LF = re.compile(r"\r\n?")
 _NOT_CRLF = re.compile(r"(?<!\r)\n|\r(?!\n)")
 _NOT_CR = re.compile(r"\r\n|(?<!\r)\n")
 _ENDING_NAMES = {"\n": "LF", "\r\n": "CRLF (Windows)", "\r": "CR (old Mac)"}
+_VISIBLE = re.compile(r"\S")  # what ``str.strip()`` keeps: \\s is ``str.isspace()``
+_UTF8_BOM = BOM.encode("utf-8")
+_NEWLINE, _QUOTE, _COMMA = 10, 34, 44
+_BLOCK = 1 << 23  # bytes scanned at a time: no file-sized temporary
+
+
+class Layout(NamedTuple):
+    """Where each record of a plain RFC 4180 file starts and ends (byte offsets), and on which physical line.
+
+    Index 0 is the header, which starts after a byte-order mark if there is
+    one; ``spanning`` says whether a quoted cell spans lines.
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    lines: np.ndarray
+    spanning: bool
+
+
+def layout(data: bytes) -> Layout | None:
+    """The records of ``data``; ``None`` when it is empty or not plain RFC 4180 (a CR, a misplaced quote).
+
+    A newline ends a record when an even number of quotes precede it. That
+    holds for Python's ``csv`` module as long as every quote opens a cell, closes
+    it, or is doubled inside it, which is checked here.
+
+    >>> layout(b'id,note\\n1,"two\\nlines"\\n2,x\\n').lines.tolist()
+    [1, 2, 4]
+    >>> layout(b'id,note\\n1,a"b\\n') is None
+    True
+    """
+    skip = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+    if len(data) == skip or b"\r" in data:
+        return None
+    buf = np.frombuffer(data, np.uint8)[skip:]
+    newlines = positions(buf, _NEWLINE)
+    quotes = positions(buf, _QUOTE) if b'"' in data else np.zeros(0, np.int64)
+    spanning = False
+    boundaries = newlines
+    if len(quotes):
+        if len(quotes) % 2:
+            return None
+        before = np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], _NEWLINE)
+        after = np.where(quotes < len(buf) - 1, buf[np.minimum(quotes + 1, len(buf) - 1)], _NEWLINE)
+        allowed = (_COMMA, _NEWLINE, _QUOTE)
+        if not (np.isin(before[0::2], allowed).all() and np.isin(after[1::2], allowed).all()):
+            return None
+        inside = np.searchsorted(quotes, newlines) % 2 == 1
+        spanning = bool(inside.any())
+        boundaries = newlines[~inside]
+    starts = np.concatenate([[0], boundaries + 1])
+    ends = np.concatenate([boundaries, [len(buf)]])
+    if starts[-1] == len(buf):
+        starts, ends = starts[:-1], ends[:-1]
+    # Without a quoted cell spanning lines, record n is line n.
+    lines = np.searchsorted(newlines, starts) + 1 if spanning else np.arange(1, len(starts) + 1)
+    return Layout(starts + skip, ends + skip, lines, spanning)
+
+
+def positions(buf: np.ndarray, byte: int) -> np.ndarray:
+    """Offsets of ``byte`` in ``buf``, found block by block (no file-sized temporary)."""
+    found = [np.flatnonzero(buf[start : start + _BLOCK] == byte) + start for start in range(0, len(buf), _BLOCK)]
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
@@ -50,6 +122,63 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
     are warnings: the text is still returned. Every other finding here makes the file
     unusable: no parser should read it until it is fixed.
     """
+    if _plain(data, layout(data)):
+        return data.decode("utf-8"), []
+    return _decode(data, path)
+
+
+def check(data: bytes, path: str, laid_out: Layout | None) -> tuple[bool, list[Finding]]:
+    """What :func:`decode` finds, without making the text: whether the file is usable, and the findings.
+
+    ``laid_out`` is the file's :func:`layout`.
+
+    >>> check(b"id\\n1\\n", "a.csv", layout(b"id\\n1\\n"))
+    (True, [])
+    """
+    if _plain(data, laid_out):
+        return True, []
+    text, findings = _decode(data, path)
+    return text is not None, findings
+
+
+def _plain(data: bytes, laid_out: Layout | None) -> bool:
+    """Whether :func:`decode` certainly finds nothing in ``data``, proved without a CSV parser.
+
+    Plain: UTF-8 without NUL bytes or a byte-order mark, LF line endings and
+    well-formed quotes (``laid_out`` is not ``None``), no quoted cell spanning
+    lines (those are compared with the rows they might swallow), no record
+    longer than a cell may be, and a header and a first row that start with a
+    visible ASCII character (so the file is neither empty nor rowless).
+    """
+    if laid_out is None or laid_out.spanning or len(laid_out.starts) < 2 or b"\x00" in data:
+        return False
+    if data.startswith(_UTF8_BOM) or int((laid_out.ends - laid_out.starts).max()) > MAX_CELL_CHARS:
+        return False
+    if not (_visible_ascii(data[0]) and _visible_ascii(data[int(laid_out.starts[1])])):
+        return False
+    return _utf8(data)
+
+
+def _visible_ascii(byte: int) -> bool:
+    return byte < 0x80 and not chr(byte).isspace()
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, checked block by block (no file-sized text made)."""
+    if data.isascii():
+        return True
+    view, at = memoryview(data), 0
+    try:
+        while at < len(data):
+            _, used = codecs.utf_8_decode(view[at : at + _BLOCK], "strict", at + _BLOCK >= len(data))
+            at += used
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
+    """:func:`decode` for a file that is not plain: every check, with Python's ``csv`` module where needed."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         message = "the file holds NUL bytes: it is binary, not a CSV text file"
@@ -69,10 +198,12 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
         text = text[len(BOM) :]
         message = "the file starts with a byte-order mark; save it as UTF-8 without BOM (intergov fmt does)"
         findings.append(Finding(path, 1, None, None, None, "byte-order-mark", WARNING, message))
-    if not text.strip():
+    first = _VISIBLE.search(text)
+    if first is None:
         message = "the file is empty; it needs at least the header row"
         return None, [*findings, Finding(path, 1, None, None, None, "empty-file", ERROR, message)]
-    if not BREAK.search(text.strip()):
+    brk = BREAK.search(text, first.start())
+    if brk is None or _VISIBLE.search(text, brk.end()) is None:  # no line break inside text.strip()
         message = "the file has a header but no rows; if rows were lost, restore them"
         findings.append(Finding(path, 1, None, None, None, "no-rows", WARNING, message))
     endings = line_endings(text, path)

@@ -11,6 +11,7 @@ not start after ``2022-07-31`` ends.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from intergov import schema as ts
@@ -41,16 +42,26 @@ FORWARD_MEASURES = {"trade_target", "trade_forecast"}
 
 
 def bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """First and last day of each partial date; ``NaT`` where the text is no real date."""
-    text = text.astype("string")
-    length = text.str.len()
-    full = text.where(length == 10)
-    full = full.fillna(text.where(length == 7) + "-01").fillna(text.where(length == 4) + "-01-01")
+    """First and last day of each partial date; ``NaT`` where the text is no real date.
+
+    Each distinct value is parsed once (a daily rate table repeats its dates).
+    """
+    codes, distinct = pd.factorize(text.astype("string"), use_na_sentinel=True)
+    distinct = pd.Series(distinct, dtype="string")
+    length = distinct.str.len()
+    full = distinct.where(length == 10)
+    full = full.fillna(distinct.where(length == 7) + "-01").fillna(distinct.where(length == 4) + "-01-01")
     earliest = pd.to_datetime(full, format="%Y-%m-%d", errors="coerce")
     month_end = earliest + pd.offsets.MonthEnd(0)
     year_end = earliest + pd.offsets.YearEnd(0)
     latest = earliest.where(length == 10, month_end.where(length == 7, year_end))
-    return earliest, latest
+
+    def spread(values: pd.Series) -> pd.Series:
+        # a NaT appended last: the code -1 of a missing value picks it
+        ends = values.to_numpy().astype("datetime64[ns]")
+        return pd.Series(np.append(ends, np.datetime64("NaT", "ns"))[codes], index=text.index)
+
+    return spread(earliest), spread(latest)
 
 
 def _partial_fields(table: Table) -> list[str]:

@@ -55,8 +55,6 @@ def table_text(table: str) -> str:
 
 def write(path: Path, text: str) -> None:
     """Replace ``path`` atomically (:func:`intergov.fmt.write_atomic`), creating it when missing."""
-    if not path.exists():
-        path.touch()
     write_atomic(path, text.encode("utf-8"))
 
 

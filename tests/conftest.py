@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,13 @@ def append_row(descriptor: Path, table: str, values: dict[str, str]) -> int:
 def package(tmp_path: Path) -> Path:
     """A fresh copy of the real package; the test may edit it."""
     return copy_package(tmp_path)
+
+
+@pytest.fixture
+def umask_027() -> Iterator[int]:
+    """Run the test under umask 027; yield the mode a new file gets (0o640)."""
+    before = os.umask(0o027)
+    try:
+        yield 0o666 & ~0o027
+    finally:
+        os.umask(before)

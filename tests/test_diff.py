@@ -300,3 +300,19 @@ def test_a_table_that_cannot_be_read_is_a_usage_problem(pair: tuple[Path, Path],
     assert result.exit_code == 2, result.output
     assert "people.csv" in result.stderr and why in result.stderr
     assert isinstance(result.exception, SystemExit), "a message, not a traceback"
+
+
+@pytest.mark.parametrize("cells", [["extra"], []], ids=["too-many", "too-few"])
+def test_a_ragged_row_is_refused_with_its_line_not_cut_or_padded(pair: tuple[Path, Path], cells: list[str]) -> None:
+    rows = read_rows(pair[1], "people")
+    rows[2] = [*rows[2], *cells] if cells else rows[2][:-1]
+    write_rows(pair[1], "people", rows)
+    (old, _), (new, _) = load(pair[0]), load(pair[1])
+    width = len(rows[0])
+    with pytest.raises(
+        DiffError, match=rf"cannot compare .*people.csv:3: {len(rows[2])} cells where the header has {width}"
+    ):
+        compare(old, new)
+    result = CliRunner().invoke(main, ["diff", str(pair[0]), str(pair[1])])
+    assert result.exit_code == 2, result.output
+    assert "people.csv:3" in result.stderr

@@ -29,6 +29,7 @@ def test_every_rule_is_documented(rule: str) -> None:
 FINDING_MODULES = [
     "findings.py",
     "package.py",
+    "schema_checks.py",
     "messages.py",
     "lines.py",
     "fmt.py",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,9 +17,10 @@ from intergov.cli import main
 from intergov.engine import ENGINES, run
 from intergov.engine import fast_keys as keys
 from intergov.engine.fast import expected_fields
+from intergov.engine.fast_cells import cell_reader
 from intergov.engine.fast_constraints import check
 from intergov.engine.fast_read import Lines, read
-from intergov.engine.fast_types import cast, cell_reader, missing_values
+from intergov.engine.fast_types import cast, missing_values
 from intergov.engine.text import layout
 from intergov.package import load
 from intergov.schema import cast_column
@@ -186,3 +188,22 @@ def test_a_file_decode_refuses_is_left_out(tmp_path, data):
     assert {f for f in fast.findings if f.path.endswith("countries.csv")} == {
         f for f in reference.findings if f.path.endswith("countries.csv")
     }
+
+
+def test_validate_refuses_a_key_with_a_trailing_line_break(tmp_path):
+    descriptor = copy_package(tmp_path)
+    key = "trend-2023-04-07-trade-usd"
+    line = set_cell(descriptor, "currency_conversions", key, "conversion_id", key + "\n")
+    result = CliRunner().invoke(main, ["validate", str(descriptor)])
+    assert result.exit_code == 1, result.output
+    assert f"currency_conversions.csv:{line}:1: error [constraint-pattern]" in result.output
+
+
+def test_a_file_read_by_csv_may_hold_a_cell_beyond_the_csv_default_limit():
+    data = b"id,n\r\n1," + b"x" * 200_000 + b"\r\n"
+    before = csv.field_size_limit(131_072)  # the csv module's default, before frictionless-py raises it
+    try:
+        records = read(data, 2, layout(data))
+    finally:
+        csv.field_size_limit(before)
+    assert records.columns[1].to_pylist() == ["x" * 200_000]

@@ -36,7 +36,7 @@ PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
 #: Cells per type: canonical forms, forms only frictionless-py's reader accepts, and wrong ones.
 CELLS = {
-    "string": ["a", "ab-c", "AZE", "aze", "Baku", "é", "аZE", "two\nlines", "a,b", 'say "hi"', " ", "x" * 12],
+    "string": ["a", "ab-c", "AZE", "aze", "Baku", "é", "аZE", "two\nlines", "ab\n", "a,b", 'say "hi"', " ", "x" * 12],
     "uri": ["https://x.org/a", "mailto:a@b", "x", "1a:b", "ab:", ":x", "http://é.az"],
     "integer": ["1", "2", "-3", "007", " 4", "+5", "1_000", "1.0", "x", "99999999999999999999", "١٢", "0"],
     "number": ["1.5", "-0", "0", "1e3", "1,5", "1 000,5", "NaN", "inf", "abc", ".5", "5.", "2", "1.50", "0.1"],
@@ -297,3 +297,16 @@ def test_targeted_edits(package):
     csv_path = package.parent / "data" / "currency_conversions.csv"
     csv_path.write_text(csv_path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert_same(package)
+
+
+def test_a_key_with_a_trailing_line_break_breaks_its_pattern(package):
+    """``$`` matches before a final line break; a Table Schema pattern matches the whole value, in both engines."""
+    line = set_cell(
+        package, "currency_conversions", "trend-2023-04-07-trade-usd", "conversion_id", "trend-2023-04-07-trade-usd\n"
+    )
+    assert_same(package)
+    loaded, _ = load(package)
+    found = {
+        (f.path.endswith("currency_conversions.csv"), f.line, f.field, f.rule) for f in run(loaded, "fast").findings
+    }
+    assert (True, line, "conversion_id", "constraint-pattern") in found

@@ -16,8 +16,9 @@ import pytest
 
 from conftest import append_row, copy_package, csv_path, read_rows, set_cell, write_rows
 from intergov import engine
-from intergov.engine import EngineResult, reference
+from intergov.engine import EngineResult, reference, translate
 from intergov.findings import ERROR, Finding
+from intergov.messages import cell_message
 from intergov.package import load
 
 
@@ -239,10 +240,10 @@ def test_unknown_engine_is_refused(package: Path) -> None:
 def test_a_frictionless_error_without_a_rule_of_its_own_is_a_frictionless_error(kind: str) -> None:
     """The rule ids are a closed set (README, --select): an error kind intergov does not name is not one."""
     error = SimpleNamespace(type=kind, title="Some Error", note="what frictionless-py says", label=None)
-    found = reference._other_finding(kind, error, "a.csv", 3, None, None, None)
+    found = translate._other_finding(kind, error, "a.csv", 3, None, None, None)
     assert (found.rule, found.line, found.message) == ("frictionless-error", 3, "Some Error: what frictionless-py says")
 
 
 def test_a_constraint_without_a_rule_of_its_own_is_a_frictionless_error() -> None:
-    rule, message = reference.cell_message("constraint-error", 'constraint "jsonSchema" is "{}"', "x", {"name": "a"})
+    rule, message = cell_message("constraint-error", 'constraint "jsonSchema" is "{}"', "x", {"name": "a"})
     assert rule == "frictionless-error" and "jsonSchema" in message

@@ -169,6 +169,23 @@ def test_write_atomic_keeps_permissions_and_leaves_nothing_behind(tmp_path: Path
     assert os.listdir(tmp_path) == ["t.csv"]
 
 
+def test_write_atomic_creates_a_missing_target_as_open_would(tmp_path: Path, umask_027: int) -> None:
+    target = tmp_path / "new.csv"
+    fmt.write_atomic(target, b"new\n")
+    assert target.read_bytes() == b"new\n"
+    assert stat.S_IMODE(target.stat().st_mode) == umask_027
+    assert os.listdir(tmp_path) == ["new.csv"]
+
+
+def test_write_atomic_expecting_nothing_refuses_a_file_made_meanwhile(tmp_path: Path) -> None:
+    target = tmp_path / "new.csv"
+    fmt.write_atomic(target, b"first\n", expected=b"")
+    with pytest.raises(fmt.ChangedMeanwhile):
+        fmt.write_atomic(target, b"second\n", expected=b"")
+    assert target.read_bytes() == b"first\n"
+    assert os.listdir(tmp_path) == ["new.csv"]
+
+
 def test_write_atomic_refuses_a_file_changed_meanwhile(tmp_path: Path) -> None:
     target = tmp_path / "t.csv"
     target.write_bytes(b"edited by someone\n")
@@ -197,3 +214,44 @@ def test_fmt_without_a_package_is_a_usage_problem(tmp_path: Path, monkeypatch: p
     result = run_fmt()
     assert result.exit_code == 2
     assert "no data package descriptor" in result.output
+
+
+def test_check_parses_each_file_once(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--check reads each table once: no read-back (nothing is written) and no second pass for the reasons."""
+    disorder(package)
+    files = len(data_files(package))
+    parsed: list[str] = []
+    records = fmt._records
+    monkeypatch.setattr(fmt, "_records", lambda text, path: parsed.append(path) or records(text, path))
+    check = run_fmt("--check")
+    assert check.exit_code == 1
+    assert check.output.count(": not canonical: ") == files
+    assert len(parsed) == files, parsed
+
+
+def test_the_canonical_form_is_read_back_before_it_is_written(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    people = csv_path(package, "people")
+    people.write_bytes(people.read_bytes().replace(b"\n", b"\r\n"))
+    untouched = people.read_bytes()
+    (result,) = [r for r in fmt.format_package(load(package)[0]) if r.changes]
+    records = fmt._records
+    monkeypatch.setattr(fmt, "_records", lambda text, path: ([["not", "the", "rows"]], [1]))
+    with pytest.raises(fmt.Unparseable) as raised:
+        fmt.apply(result)
+    assert raised.value.finding.rule == "format-failed"
+    assert people.read_bytes() == untouched
+    monkeypatch.setattr(fmt, "_records", records)
+    assert fmt.apply(result) and b"\r" not in people.read_bytes()
+
+
+def test_fmt_reports_a_schema_it_cannot_use_and_fails(package: Path) -> None:
+    schema = package.parent.parent / "schemas" / "people.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace('"type": "string"', '"type": "text-of-sorts"', 1))
+    people = csv_path(package, "people")
+    people.write_bytes(people.read_bytes().replace(b"\n", b"\r\n"))  # not canonical, but its table is left out
+    for args in (["--check"], []):
+        result = run_fmt(*args)
+        assert result.exit_code == 1, result.output
+        assert "people.json" in result.output and "error [schema-invalid]" in result.output
+        assert "invalid: " in result.output  # the findings come as intergov validate renders them
+        assert "people.csv" not in result.output

@@ -286,8 +286,12 @@ def test_odd_characters_in_codes(mini: Path, tmp_path: Path, code: str, named: s
         ("Ilham\u00a0Aliyev", "NO-BREAK SPACE"),
         ("Il\u00adham Aliyev", "SOFT HYPHEN"),
         ("Ilh\u0430m Aliyev", "CYRILLIC SMALL LETTER A"),
+        ("Ilham\U000e0041 Aliyev", "TAG LATIN CAPITAL LETTER A"),
+        ("Ilham\U0001d173 Aliyev", "MUSICAL SYMBOL BEGIN BEAM"),
+        ("Ilham\U000e0100 Aliyev", "VARIATION SELECTOR-17"),
+        ("Ilham\u2800Aliyev", "BRAILLE PATTERN BLANK"),
     ],
-    ids=["zero-width-space", "non-breaking-space", "soft-hyphen", "cyrillic-a"],
+    ids=["zero-width-space", "non-breaking-space", "soft-hyphen", "cyrillic-a", "tag", "format", "selector", "braille"],
 )
 def test_odd_characters_in_free_text(mini: Path, tmp_path: Path, name: str, named: str) -> None:
     line = set_cell(mini, "people", "ilham-aliyev", "full_name", name)
@@ -295,6 +299,20 @@ def test_odd_characters_in_free_text(mini: Path, tmp_path: Path, name: str, name
     finding = the(findings, "invisible-character", "people.csv")
     assert (code, finding["line"], finding["column"], finding["severity"]) == (0, line, 2, "warning")
     assert named in finding["message"]
+
+
+def test_free_text_and_codes_call_the_same_characters_invisible() -> None:
+    """The rule on free text and the hint on codes agree, character by character (one helper decides)."""
+    from intergov.messages import is_invisible, odd_characters
+    from intergov.rules.cells import hidden_problem
+
+    planes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x1D100, 0x1D200), *range(0xE0000, 0xE0200)]
+    for char in map(chr, planes):
+        if char in "\t\r":
+            continue  # a tab is named by the rule, not the hint; a CR in free text is a line break
+        unseen = is_invisible(char)
+        assert (hidden_problem(f"x {char} y") is not None) == unseen, hex(ord(char))
+        assert ("cannot see" in odd_characters(char)) == unseen, hex(ord(char))
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])

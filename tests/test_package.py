@@ -400,3 +400,53 @@ def test_a_foreign_key_to_an_undeclared_resource_is_reported_at_its_line(package
     assert (Path(f.path).name, f.line) == ("agreements.json", line_of(text, '"eventz"'))
     assert "'eventz'" in f.message and "does not declare" in f.message
     assert pkg is not None and pkg.resource("agreements") is not None  # its other keys and values are still checked
+
+
+def field_of(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    """The field called ``name`` of ``schema``."""
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+#: Constraint values that no engine can apply: (table, field, constraint, value, the JSON text of its line).
+BAD_CONSTRAINTS = {
+    "pattern-not-a-regex": ("figures", "country_code", "pattern", "([a-z", '"pattern": "([a-z"'),
+    "minimum-not-a-number": ("figures", "value_low", "minimum", "abc", '"minimum": "abc"'),
+    "maximum-not-a-date": ("sources", "published_on", "maximum", "2020-13-01", '"maximum": "2020-13-01"'),
+    "exclusive-bound-not-an-integer": (
+        "currency_conversions",
+        "to_amount_significant_digits",
+        "exclusiveMaximum",
+        "ten",
+        '"exclusiveMaximum": "ten"',
+    ),
+    "enum-value-not-an-integer": ("currency_conversions", "to_amount_significant_digits", "enum", [1, "two"], '"two"'),
+}
+
+
+@pytest.mark.parametrize("engine", ["fast", "frictionless"])
+@pytest.mark.parametrize("case", list(BAD_CONSTRAINTS.values()), ids=list(BAD_CONSTRAINTS))
+def test_an_unusable_constraint_value_is_a_schema_finding_not_a_traceback(
+    package: Path, case: tuple[str, str, str, Any, str], engine: str
+) -> None:
+    table, name, constraint, value, needle = case
+    text = edit_schema(
+        package, table, lambda s: field_of(s, name).setdefault("constraints", {}).update({constraint: value})
+    )
+    result = validate(package, engine=engine)
+    f = only(result.findings, "schema-invalid")
+    assert (Path(f.path).name, f.line) == (f"{table}.json", line_of(text, needle))
+    assert repr(name) in f.message and "correct" in f.message
+    assert result.exit_code == 1
+    assert result.package is not None and result.package.resource(table) is None
+
+
+def test_usable_constraint_values_of_every_type_are_accepted(package: Path) -> None:
+    edit_schema(
+        package,
+        "sources",
+        lambda s: field_of(s, "published_on").setdefault("constraints", {}).update(minimum="1991-12-16"),
+    )
+    edit_schema(package, "figures", lambda s: field_of(s, "value_low")["constraints"].update(maximum="1e15"))
+    pkg, findings = load(package)
+    assert findings == []
+    assert pkg is not None and {"sources", "figures"} <= {r.name for r in pkg.resources}

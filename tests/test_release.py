@@ -250,12 +250,14 @@ def test_the_changelog_is_replaced_atomically_keeping_its_permissions(repo: Path
     assert [p.name for p in changelog.parent.iterdir() if p.name.startswith(".CHANGELOG")] == []
 
 
-def test_a_first_changelog_is_created(repo: Path) -> None:
+def test_a_first_changelog_is_created(repo: Path, umask_027: int) -> None:
     changelog = repo.parent.parent / "CHANGELOG.md"
     changelog.unlink()
     set_version(repo, "0.1.1")
     done = write_entry(repo, today=date(2026, 12, 1))
     assert done.written and changelog.read_text(encoding="utf-8").startswith("# Changelog\n\n## 0.1.1 - 2026-12-01\n")
+    assert stat.S_IMODE(changelog.stat().st_mode) == umask_027
+    assert [p.name for p in changelog.parent.iterdir() if p.name.startswith(".CHANGELOG")] == []
 
 
 def test_release_from_inside_the_package_folder_finds_the_changelog(
@@ -274,7 +276,7 @@ def reference_script():
 
 
 def test_reference_tables_are_written_atomically_from_the_schemas(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_027: int
 ) -> None:
     reference = reference_script()
     data = shutil.copytree(ROOT / "datapackage" / "data", tmp_path / "data")
@@ -287,6 +289,10 @@ def test_reference_tables_are_written_atomically_from_the_schemas(
     assert countries.read_bytes() == (ROOT / "datapackage" / "data" / "countries.csv").read_bytes()
     assert stat.S_IMODE(countries.stat().st_mode) == 0o640
     assert sorted(p.name for p in data.iterdir()) == sorted(p.name for p in (ROOT / "datapackage" / "data").iterdir())
+    countries.unlink()
+    assert reference.main([]) == 0  # a missing table is made, as any new file
+    assert countries.read_bytes() == (ROOT / "datapackage" / "data" / "countries.csv").read_bytes()
+    assert stat.S_IMODE(countries.stat().st_mode) == umask_027
     schema = json.loads((ROOT / "schemas" / "currencies.json").read_text(encoding="utf-8"))
     header = reference.table_text("currencies").split("\n", 1)[0]
     assert header == ",".join(f["name"] for f in schema["fields"])

@@ -98,6 +98,22 @@ FAILING = {
         "rate",
         "10 decimal places",
     ),
+    "number-form-underscores": Failing(
+        "number-form",
+        cell("figures", "cost-caspian-fibre-optic-line-astana-times-2023-04-11", "value_low", "22_800_000_000"),
+        "figures",
+        2,
+        "value_low",
+        "without underscores or spaces",
+    ),
+    "number-form-integer": Failing(
+        "number-form",
+        cell("currency_conversions", AZN_CONVERSION, "to_amount_significant_digits", "0_3"),
+        "currency_conversions",
+        3,
+        "to_amount_significant_digits",
+        "without underscores or spaces",
+    ),
     "date-real-feb-30": Failing(
         "date-real", cell("agreements", JOINT, "signed_on", "2023-02-30"), "agreements", 4, "signed_on"
     ),
@@ -205,6 +221,18 @@ FAILING = {
         "currency_conversions",
         3,
         "from_amount",
+        "from_amount 400000000 is not the figure's value_high (500000000);",
+    ),
+    "conversion-figure-amount-as-written": Failing(
+        "conversion-figure",
+        cells(
+            cell("figures", "cost-caspian-fibre-optic-line-astana-times-2023-04-11", "value_low", "2.28e10"),
+            cell("currency_conversions", "astana-times-2023-04-11-fibre-cost-usd", "from_amount", "22800000001"),
+        ),
+        "currency_conversions",
+        2,
+        "from_amount",
+        "from_amount 22800000001 is not the figure's value_low (2.28e10);",
     ),
     "conversion-figure-currency": Failing(
         "conversion-figure",
@@ -241,6 +269,10 @@ FAILING = {
 
 PASSING = [
     Passing("number-precision", cell("exchange_rates", "cbar-usd-2018", "rate", "1.700000000")),
+    Passing(
+        "number-form", cell("figures", "cost-caspian-fibre-optic-line-astana-times-2023-04-11", "value_low", "2.28e10")
+    ),
+    Passing("number-form", cell("currency_conversions", AZN_CONVERSION, "to_amount_significant_digits", "+3")),
     Passing("date-real", cell("agreements", TREATY, "signed_on", "2004-02-29")),
     Passing("date-order", cell("agreements", PROGRAMME, "valid_until", "2022-08")),
     Passing("date-reported", cell("agreements", JOINT, "signed_on", "2023-04-11")),
@@ -469,6 +501,15 @@ def test_every_table_a_corroboration_may_name_can_be_looked_up() -> None:
     for table in _enum("corroborations", "table_name"):
         schema = _schema(table)
         assert len(ts.primary_key(schema)) == 1 and "source_id" in ts.field_names(schema), table
+
+
+def test_the_rate_check_uses_the_documented_tolerance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One tolerance, doctested in conversions: the check calls it rather than working out its own."""
+    descriptor = copy_package(tmp_path)
+    FAILING["conversion-rate"].edit(descriptor)
+    assert any(f.rule == "conversion-rate" for f in validate(descriptor).findings)
+    monkeypatch.setattr(conversions, "tolerance", lambda reported, digits: reported)  # anything within 100 % agrees
+    assert not any(f.rule == "conversion-rate" for f in validate(descriptor).findings)
 
 
 def test_a_check_two_rules_share_runs_once_per_table(monkeypatch: pytest.MonkeyPatch) -> None:

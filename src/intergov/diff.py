@@ -28,8 +28,6 @@ True
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import asdict, dataclass
@@ -41,6 +39,7 @@ from intergov import schema as ts
 from intergov.engine.text import decode
 from intergov.findings import ERROR
 from intergov.fmt import sort_key
+from intergov.lines import MalformedRecord, records
 from intergov.package import Package, Resource
 from intergov.reader import FILE_PROPERTIES, tables
 from intergov.report import plural
@@ -224,7 +223,8 @@ def read_rows(resource: Resource) -> list[Row]:
 
     The bytes are checked as ``intergov validate`` checks them
     (:func:`intergov.engine.text.decode`); a file that cannot be read with
-    certainty raises :class:`DiffError`, naming the file, the line and why.
+    certainty, or that has a record with more or fewer cells than the header,
+    raises :class:`DiffError`, naming the file, the line and why.
     """
     try:
         data = resource.file.read_bytes()
@@ -235,13 +235,23 @@ def read_rows(resource: Resource) -> list[Row]:
         problem = next(f for f in found if f.severity == ERROR)
         raise DiffError(f"cannot compare {problem.path}:{problem.line or 1}: {problem.message}")
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as e:  # not expected once decoded: decode refuses what the csv module cannot read
-        raise DiffError(f"cannot compare {resource.display}: {e}") from e
-    if not records:
+        found = list(records(text))
+    except MalformedRecord as e:  # not expected once decoded: decode refuses what the csv module cannot read
+        raise DiffError(f"cannot compare {resource.display}:{e.line}: {e}") from e
+    if not found:
         return []
-    header = records[0]
-    return [dict(zip(header, record, strict=False)) for record in records[1:] if record]
+    _, header = found[0]
+    rows = []
+    for line, record in found[1:]:
+        if not record:
+            continue  # a blank line holds no data
+        if len(record) != len(header):
+            raise DiffError(
+                f"cannot compare {resource.display}:{line}: {len(record)} cells where the header has "
+                f"{len(header)}; fix the row"
+            )
+        rows.append(dict(zip(header, record, strict=True)))
+    return rows
 
 
 def canonical_order(rows: Sequence[Row], schema: Mapping[str, Any]) -> list[Row]:

@@ -8,8 +8,10 @@ one canonical form, so a diff between two versions shows changed rows only.
 A file is never rewritten when it cannot be parsed with certainty (not UTF-8,
 binary, an unclosed quote, a malformed quote, ragged rows, a header that is
 not the schema's fields): :func:`format_table` says why and gives the line.
-The new text is parsed back and compared with the rows it was made from before
-anything is written, and files are replaced atomically (:func:`write_atomic`).
+Before anything is written (:func:`apply`, :func:`canonical_text`), the new text
+is parsed back and compared with the rows it was made from, and files are
+replaced atomically (:func:`write_atomic`); a check that writes nothing parses
+each file once.
 
 >>> render_csv([["id", "note"], ["a", "two\\nlines"], ["b", "plain"]])
 'id,note\\na,"two\\nlines"\\nb,plain\\n'
@@ -25,8 +27,8 @@ import csv
 import io
 import os
 import re
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +121,30 @@ def canonical_rows(text: str, schema: Mapping[str, Any], path: str = "") -> list
     Raises :class:`Unparseable` for a malformed quote, a header that is not the
     schema's fields, or a record with too many or too few cells.
     """
+    return _parse(text, schema, path).rows
+
+
+def canonical_text(text: str, schema: Mapping[str, Any], path: str = "") -> str:
+    """``text`` in canonical form, checked to hold the same records (raises :class:`Unparseable`)."""
+    rows = canonical_rows(text, schema, path)
+    result = render_csv(rows)
+    _verify(result, rows, path)
+    return result
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A table read once: its canonical records (header first), the records as read, and what was not canonical."""
+
+    rows: list[list[str]]
+    read: list[list[str]]
+    blank: bool
+    whitespace: bool
+    unsorted: bool
+
+
+def _parse(text: str, schema: Mapping[str, Any], path: str) -> _Parsed:
+    """Read ``text`` strictly, strip and sort its records, noting on the way what :func:`_reasons` reports."""
     names = ts.field_names(schema)
     read, lines = _records(text, path)
     if not read:
@@ -127,29 +153,32 @@ def canonical_rows(text: str, schema: Mapping[str, Any], path: str = "") -> list
     if header != names:
         raise Unparseable(_header_problem(header, names, path))
     by_name = {f["name"]: f for f in ts.fields(schema)}
+    fields = [by_name[name] for name in names]
     missing = ts.missing_values(schema)
     rows = []
+    blank, whitespace = False, header != read[0]
     for record, line in zip(read[1:], lines[1:], strict=True):
         if not record:
+            blank = True
             continue  # a blank line holds no data
         if len(record) != len(names):
             rule = "extra-cell" if len(record) > len(names) else "missing-cell"
             message = f"{len(record)} cells where the header has {len(names)}; fix the row, then format"
             raise Unparseable(Finding(path, line, None, None, None, rule, ERROR, message))
-        rows.append([strip_cell(cell, by_name[name], missing) for cell, name in zip(record, names, strict=True)])
-    rows.sort(key=sort_key(schema, names))
-    return [header, *rows]
+        row = [strip_cell(cell, field, missing) for cell, field in zip(record, fields, strict=True)]
+        if not whitespace and row != record:  # a stripped cell, or only a line break made LF
+            whitespace = row != [_lf(cell) for cell in record]
+        rows.append(row)
+    ordered = sorted(rows, key=sort_key(schema, names))
+    return _Parsed([header, *ordered], read, blank, whitespace, ordered != rows)
 
 
-def canonical_text(text: str, schema: Mapping[str, Any], path: str = "") -> str:
-    """``text`` in canonical form, checked to hold the same records (raises :class:`Unparseable`)."""
-    rows = canonical_rows(text, schema, path)
-    result = render_csv(rows)
+def _verify(result: str, rows: list[list[str]], path: str) -> None:
+    """Raise :class:`Unparseable` unless the canonical ``result`` reads back as ``rows``."""
     again, _ = _records(result, path)
     if again != rows:  # never expected: the csv module reads back what it writes
         message = "the canonical form would not read back as the same records; the file is left alone"
         raise Unparseable(Finding(path, None, None, None, None, "format-failed", ERROR, message))
-    return result
 
 
 def _records(text: str, path: str) -> tuple[list[list[str]], list[int]]:
@@ -187,6 +216,8 @@ class Formatted:
     canonical: bytes | None = field(repr=False)
     reasons: tuple[str, ...] = ()
     problem: Finding | None = None
+    #: The records the canonical form was made from, which :func:`apply` checks it reads back as.
+    rows: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def changes(self) -> bool:
@@ -195,7 +226,11 @@ class Formatted:
 
 
 def format_table(resource: Resource) -> Formatted:
-    """Read ``resource``'s file and work out its canonical form; never writes."""
+    """Read ``resource``'s file and work out its canonical form; never writes.
+
+    The file is parsed once; whether the canonical form reads back as the same
+    records is checked by :func:`apply`, before anything is written.
+    """
     path = resource.display
     data = resource.file.read_bytes()
     dialect = resource.descriptor.get("dialect")
@@ -208,37 +243,32 @@ def format_table(resource: Resource) -> Formatted:
         problem = next(f for f in found if f.severity == ERROR)
         return Formatted(path, resource.file, data, None, problem=problem)
     try:
-        canonical = canonical_text(text, resource.schema, path)
+        parsed = _parse(text, resource.schema, path)
     except Unparseable as e:
         return Formatted(path, resource.file, data, None, problem=e.finding)
-    encoded = canonical.encode("utf-8")
-    reasons = _reasons(data, text, canonical, resource.schema) if encoded != data else ()
-    return Formatted(path, resource.file, data, encoded, reasons)
+    encoded = render_csv(parsed.rows).encode("utf-8")
+    reasons = _reasons(data, text, parsed, resource.schema) if encoded != data else ()
+    return Formatted(path, resource.file, data, encoded, reasons, rows=parsed.rows)
 
 
-def _reasons(data: bytes, text: str, canonical: str, schema: Mapping[str, Any]) -> tuple[str, ...]:
+def _reasons(data: bytes, text: str, parsed: _Parsed, schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """Why a file is not canonical, from what :func:`_parse` noted (the records are not read again)."""
     reasons = []
     if data.startswith(BOM.encode("utf-8")):
         reasons.append("byte-order mark")
     if "\r" in text:
         reasons.append("CR or CRLF line endings")
-    read, _ = _records(text, "")
-    if any(not r for r in read[1:]):
+    if parsed.blank:
         reasons.append("blank lines")
-    names = ts.field_names(schema)
-    rows = [r for r in read[1:] if r]
-    by_name = {f["name"]: f for f in ts.fields(schema)}
-    missing = ts.missing_values(schema)
-    stripped = [[strip_cell(c, by_name[n], missing) for c, n in zip(r, names, strict=True)] for r in rows]
-    if stripped != [[_lf(c) for c in r] for r in rows] or [c.strip() for c in read[0]] != read[0]:
+    if parsed.whitespace:
         reasons.append("whitespace around values")
-    if stripped != sorted(stripped, key=sort_key(schema, names)):
+    if parsed.unsorted:
         reasons.append(f"rows not sorted by primary key ({', '.join(ts.primary_key(schema))})")
     normalized = _lf(text)
     if not normalized.endswith("\n"):
         reasons.append("no line break at the end")
         normalized += "\n"
-    if render_csv([[_lf(c) for c in r] for r in read]) != normalized:
+    if render_csv([[_lf(c) for c in r] for r in parsed.read]) != normalized:
         reasons.append("quoting")
     return tuple(reasons)
 
@@ -252,19 +282,22 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> N
     """Replace the file at ``path`` with ``data`` in one step: a reader sees the old file or the new.
 
     The data goes to a temporary file beside the target, is flushed to disk and
-    renamed over it, keeping the target's permissions. With ``expected``, the
-    file must still hold those bytes just before the rename, or
-    :class:`ChangedMeanwhile` is raised and nothing is written.
+    renamed over it, keeping the target's permissions; a missing target is
+    created with the permissions any new file gets (``0o666`` less the umask).
+    With ``expected``, the file must still hold those bytes just before the
+    rename (a missing file holds ``b""``), or :class:`ChangedMeanwhile` is
+    raised and nothing is written.
     """
     target = Path(path).resolve()
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temporary = _new_file_beside(target)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
-        if expected is not None and target.read_bytes() != expected:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
+        if expected is not None and (target.read_bytes() if target.exists() else b"") != expected:
             raise ChangedMeanwhile(f"{path} changed while it was being formatted; run intergov fmt again")
         os.replace(temporary, target)
     except BaseException:
@@ -273,9 +306,31 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> N
         raise
 
 
+def _new_file_beside(target: Path) -> tuple[int, str]:
+    """A new, hidden temporary file in ``target``'s folder, opened for writing, and its path.
+
+    It is made as ``open()`` makes a file (mode ``0o666``, which the umask narrows),
+    not ``0o600`` as :func:`tempfile.mkstemp` makes it, so that it can become a new target as it is.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot make a temporary file beside {target}")
+
+
 def apply(formatted: Formatted) -> bool:
-    """Rewrite the file into its canonical form when it changes; return whether it was rewritten."""
+    """Rewrite the file into its canonical form when it changes; return whether it was rewritten.
+
+    The canonical form must first read back as the records it was made from,
+    or :class:`Unparseable` (``format-failed``) is raised and nothing is written.
+    """
     if not formatted.changes or formatted.canonical is None:
         return False
+    if formatted.rows is not None:
+        _verify(formatted.canonical.decode("utf-8"), formatted.rows, formatted.path)
     write_atomic(formatted.file, formatted.canonical, expected=formatted.original)
     return True

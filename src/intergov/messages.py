@@ -79,6 +79,46 @@ def character(char: str) -> str:
     return f"U+{ord(char):04X} {unicodedata.name(char, _CONTROL_NAMES.get(char, 'CONTROL CHARACTER'))}"
 
 
+#: Categories of characters that do not show: format, control and private-use characters, line and paragraph
+#: separators (spaces, ``Zs``, are told apart by :func:`is_invisible`).
+_INVISIBLE_CATEGORIES = {"Cf", "Cc", "Co", "Zl", "Zp"}
+
+#: Unicode's default-ignorable code points outside those categories (combining grapheme joiner, Hangul
+#: fillers, Khmer inherent vowels, variation selectors, the tag block...), and the blank Braille pattern.
+_INVISIBLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2060, 0x206F),
+    (0x2800, 0x2800),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0xE0000, 0xE0FFF),
+)
+
+
+def is_invisible(char: str) -> bool:
+    """Whether ``char`` does not show as itself: a control character other than LF, a format, private-use
+    or default-ignorable character (zero-width, bidirectional, tags, variation selectors), or a space other
+    than the plain one.
+
+    >>> [is_invisible(c) for c in ("\\u200b", "\\u00a0", "\\U000e0041", "\\U000e0100", "\\u2800", "\\t")]
+    [True, True, True, True, True, True]
+    >>> [is_invisible(c) for c in (" ", "\\n", "a", "\\u0410", "\\u2013")]
+    [False, False, False, False, False]
+    """
+    if char == "\n":
+        return False
+    category = unicodedata.category(char)
+    if category in _INVISIBLE_CATEGORIES or (category == "Zs" and char != " "):
+        return True
+    code = ord(char)
+    return any(first <= code <= last for first, last in _INVISIBLE_RANGES)
+
+
 def odd_characters(value: str) -> str:
     """Describe invisible or non-ASCII letters in ``value`` (look-alikes), or ``""``.
 
@@ -91,7 +131,7 @@ def odd_characters(value: str) -> str:
         if char.isascii() and (char.isprintable() or char in "\t"):
             continue
         code = character(char)
-        if unicodedata.category(char) in ("Cf", "Zs", "Cc", "Zl", "Zp") or char == "\u00ad":
+        if is_invisible(char):
             return f"it contains {code}, which you cannot see: retype the value"
         if char.isalpha():
             return f"it contains {code}, which looks like a Latin letter: retype the value"

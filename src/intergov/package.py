@@ -9,6 +9,7 @@ no ``..``, no symlink that leads outside. A schema path must stay inside the
 package folder too, or inside the project's ``schemas/`` folder beside it (the
 source package reaches ``schemas/`` through the ``datapackage/schemas`` link,
 so each field is defined once and plain ``frictionless validate`` still works).
+Each Table Schema is checked by :mod:`intergov.schema_checks`.
 
 >>> pkg, found = load("datapackage/datapackage.json")  # doctest: +SKIP
 >>> [r.name for r in pkg.resources][:2]  # doctest: +SKIP
@@ -20,13 +21,24 @@ from __future__ import annotations
 import json
 import os
 import re
-from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from intergov.findings import ERROR, Finding
+from intergov.schema_checks import (
+    SAID_BETTER,
+    Place,
+    foreign_keys,
+    json_lines,
+    note_line,
+    schema_findings,
+    unknown_fields,
+)
+from intergov.schema_checks import (
+    finding as _finding,
+)
 
 DESCRIPTOR_NAME = "datapackage.json"
 
@@ -119,7 +131,7 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
         )
         entries = []
     names: set[str] = set()
-    schema_places: dict[str, _Place] = {}
+    schema_places: dict[str, Place] = {}
     for index, entry in enumerate(entries):
         resource, found, place = _resource(entry, index, root, shown, lines)
         findings.extend(found)
@@ -143,10 +155,6 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     return Package(root, descriptor_path, descriptor, tuple(usable)), findings + found
 
 
-def _finding(path: str, line: int | None, rule: str, message: str, value: str | None = None) -> Finding:
-    return Finding(path, line, None, None, value, rule, ERROR, message)
-
-
 def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, Finding | None]:
     """The JSON document in the file at ``path`` and its text, or a finding (``rule`` when it is not JSON)."""
     try:
@@ -165,60 +173,6 @@ def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, Finding | N
         return None, text, Finding(shown, e.lineno, e.colno, None, None, rule, ERROR, message)
     except RecursionError:
         return None, text, _finding(shown, 1, rule, "not valid JSON: nested too deeply")
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
-
-
-def json_lines(text: str) -> dict[tuple, int]:
-    """Map each JSON path (a tuple of keys and indexes) in ``text`` to its 1-based line.
-
-    A member is located at its key, an array item at its first character. The
-    text must be valid JSON; an empty map is returned for anything else.
-
-    >>> json_lines('{\\n  "a": [\\n    1,\\n    {"b": 2}\\n  ]\\n}')[("a", 1, "b")]
-    4
-    """
-    offsets: dict[tuple, int] = {}
-
-    def skip(at: int) -> int:
-        return _WHITESPACE.match(text, at).end()
-
-    def value(at: int, path: tuple) -> int:
-        at = skip(at)
-        offsets.setdefault(path, at)
-        char = text[at]
-        if char in "{[":
-            close = "}" if char == "{" else "]"
-            at = skip(at + 1)
-            index = 0
-            while text[at] != close:
-                if char == "{":
-                    key, end = json.decoder.scanstring(text, at + 1)
-                    offsets[(*path, key)] = at
-                    at = value(skip(end) + 1, (*path, key))
-                else:
-                    at = value(at, (*path, index))
-                index += 1
-                at = skip(at)
-                if text[at] == ",":
-                    at = skip(at + 1)
-            return at + 1
-        if char == '"':
-            return json.decoder.scanstring(text, at + 1)[1]
-        return _SCALAR.match(text, at).end()
-
-    try:
-        value(0, ())
-    except (IndexError, AttributeError, ValueError, RecursionError):
-        return {}
-    starts = [m.end() for m in re.finditer("\n", text)]
-    return {path: bisect_right(starts, at) + 1 for path, at in offsets.items()}
-
-
-#: frictionless notes that intergov reports itself, naming the duplicate and its line.
-_SAID_BETTER = {"names of the resources are not unique", "names of the fields are not unique"}
 
 
 def _profile_findings(descriptor: dict, text: str, shown: str, lines: dict[tuple, int]) -> list[Finding]:
@@ -240,9 +194,9 @@ def _profile_findings(descriptor: dict, text: str, shown: str, lines: dict[tuple
     refused = _refused_paths(descriptor)
     for error in errors:
         unsafe = re.match(r'path "(.*)" is not safe', error.note or "")
-        if (unsafe and unsafe.group(1) in refused) or error.note in _SAID_BETTER:
+        if (unsafe and unsafe.group(1) in refused) or error.note in SAID_BETTER:
             continue
-        line = _note_line(error.note, descriptor, lines)
+        line = note_line(error.note, descriptor, lines)
         found.append(_finding(shown, line, "descriptor-invalid", f"not a valid Data Package: {error.note}"))
     return found
 
@@ -255,24 +209,6 @@ def _refused_paths(descriptor: dict) -> set[str]:
         if isinstance(entry, dict):
             paths.update(p for p in (entry.get("path"), entry.get("schema")) if isinstance(p, str) and _unsafe(p))
     return paths
-
-
-def _note_line(note: str, document: Any, lines: dict[tuple, int]) -> int | None:
-    """The line a frictionless profile note is about: the property it names, holding the value it quotes."""
-    key = _property_in(note)
-    if key is None:
-        return None
-    candidates = [path for path in lines if path and path[-1] == key]
-    for path in candidates:
-        if (note or "").startswith(repr(_at(document, path))):
-            return lines[path]
-    return lines[candidates[0]] if candidates else None
-
-
-def _at(document: Any, path: tuple) -> Any:
-    for part in path:
-        document = document[part]
-    return document
 
 
 def _unsafe(path: str) -> str | None:
@@ -293,28 +229,9 @@ def _inside(path: Path, folders: list[Path]) -> bool:
     return any(real == f or f in real.parents for f in folders)
 
 
-def _property_in(note: str) -> str | None:
-    match = re.search(r"at property '([^']+)'", note or "")
-    return match.group(1).split("/")[-1] if match else None
-
-
-@dataclass(frozen=True)
-class _Place:
-    """Where a Table Schema is written: the file as shown, and the line of each JSON path in it."""
-
-    shown: str
-    lines: dict[tuple, int]
-
-    def line(self, path: tuple) -> int | None:
-        """The line of ``path``, or of the nearest enclosing value the file has."""
-        while path and path not in self.lines:
-            path = path[:-1]
-        return self.lines.get(path)
-
-
 def _resource(
     entry: Any, index: int, root: Path, shown: str, lines: dict[tuple, int]
-) -> tuple[Resource | None, list[Finding], _Place | None]:
+) -> tuple[Resource | None, list[Finding], Place | None]:
     here = ("resources", index)
     line = lines.get(here)
     if not isinstance(entry, dict):
@@ -345,7 +262,7 @@ def _resource(
 
 def _schema(
     ref: Any, name: str, root: Path, shown: str, lines: dict[tuple, int], here: tuple
-) -> tuple[Mapping[str, Any] | None, list[Finding], _Place | None]:
+) -> tuple[Mapping[str, Any] | None, list[Finding], Place | None]:
     """Resolve and check a resource's Table Schema (a path or an inline object), and say where it is written."""
     line = lines.get(here, lines.get(here[:-1]))
     if isinstance(ref, dict):
@@ -370,109 +287,11 @@ def _schema(
     else:
         return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")], None
     found = schema_findings(schema, "", schema_shown, lines=schema_lines)
-    return (None if found else schema), found, _Place(schema_shown, schema_lines)
-
-
-def schema_findings(schema: Any, text: str, shown: str, *, lines: dict[tuple, int] | None = None) -> list[Finding]:
-    """Check a Table Schema against the profile, and that its keys name its own fields.
-
-    The primary key, each unique key and each foreign key's own fields must be
-    fields of the schema, and so must the fields a foreign key to its own table
-    refers to (a key to another table is checked by :func:`load`, which knows
-    them all). ``text`` is the schema's JSON text, to give each finding its line (or pass
-    ``lines``, as made by :func:`json_lines`).
-    """
-    from frictionless import FrictionlessException, Schema
-
-    lines = json_lines(text) if lines is None else lines
-    if not isinstance(schema, dict):
-        return [_finding(shown, lines.get((), 1), "schema-invalid", "a Table Schema must be a JSON object")]
-    try:
-        errors = [e.note for e in Schema.metadata_validate(schema)]
-    except FrictionlessException as e:
-        errors = [e.error.note]
-    except Exception as e:  # frictionless raises bare errors on some malformed schemas
-        errors = [str(e)]
-    found = [
-        _finding(shown, _note_line(note, schema, lines), "schema-invalid", f"not a valid Table Schema: {note}")
-        for note in errors
-        if note not in _SAID_BETTER and not _KEY_NOT_FIELDS.match(note or "")
-    ]
-    found += _key_findings(schema, _Place(shown, lines))
-    if found:
-        return found
-    names = [f.get("name") for f in schema.get("fields", [])]
-    seen = set()
-    for index, name in enumerate(names):
-        if name in seen:
-            line = lines.get(("fields", index, "name"), lines.get(("fields", index)))
-            found.append(_finding(shown, line, "schema-invalid", f"field {name!r} is defined twice"))
-        seen.add(name)
-    return found
-
-
-#: frictionless notes on a key naming fields the schema lacks: :func:`_key_findings` names the field and its line.
-_KEY_NOT_FIELDS = re.compile(r'(?:primary|foreign) key ".*" does not match the fields "', re.S)
-
-
-def _names(value: Any) -> list[str]:
-    """The field names a key lists (one name, or a list of them); ``[]`` for anything else."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    return []
-
-
-def _foreign_keys(schema: Mapping[str, Any]) -> list[tuple[int, list[str], Any, list[str]]]:
-    """``(index, fields, resource, reference fields)`` of each well-formed foreign key; resource ``""``: itself."""
-    keys = schema.get("foreignKeys")
-    found = []
-    for index, key in enumerate(keys if isinstance(keys, list) else []):
-        reference = key.get("reference") if isinstance(key, dict) else None
-        if isinstance(reference, dict):
-            found.append(
-                (index, _names(key.get("fields")), reference.get("resource", ""), _names(reference.get("fields")))
-            )
-    return found
-
-
-def _unknown_fields(
-    place: _Place, path: tuple, names: list[str], known: set, what: str, where: str = "this schema"
-) -> list[Finding]:
-    """A ``schema-invalid`` finding, at its line, for each of ``names`` that is not in ``known``."""
-    return [
-        _finding(
-            place.shown,
-            place.line((*path, number)),
-            "schema-invalid",
-            f"{what} names {name!r}, which is not a field of {where}; correct the field name",
-        )
-        for number, name in enumerate(names)
-        if name not in known
-    ]
-
-
-def _key_findings(schema: Mapping[str, Any], place: _Place) -> list[Finding]:
-    """Keys (primary, unique, foreign) whose fields are not the schema's own, and references to itself likewise."""
-    fields = schema.get("fields")
-    if not isinstance(fields, list):
-        return []
-    known = {f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)}
-    found = _unknown_fields(place, ("primaryKey",), _names(schema.get("primaryKey")), known, "the primary key")
-    unique = schema.get("uniqueKeys")
-    for index, key in enumerate(unique if isinstance(unique, list) else []):
-        found += _unknown_fields(place, ("uniqueKeys", index), _names(key), known, "a unique key (uniqueKeys)")
-    for index, local, resource, remote in _foreign_keys(schema):
-        here = ("foreignKeys", index)
-        found += _unknown_fields(place, (*here, "fields"), local, known, "a foreign key")
-        if resource == "":
-            found += _unknown_fields(place, (*here, "reference", "fields"), remote, known, "a foreign key's reference")
-    return found
+    return (None if found else schema), found, Place(schema_shown, schema_lines)
 
 
 def _references(
-    resources: list[Resource], declared: set[str], places: Mapping[str, _Place]
+    resources: list[Resource], declared: set[str], places: Mapping[str, Place]
 ) -> tuple[list[Resource], list[Finding]]:
     """Check the foreign keys to other resources, now that all are known; return the usable resources and findings.
 
@@ -487,7 +306,7 @@ def _references(
     for resource in resources:
         place = places[resource.name]
         broken = False
-        for index, local, target, remote in _foreign_keys(resource.schema):
+        for index, local, target, remote in foreign_keys(resource.schema):
             here = ("foreignKeys", index, "reference")
             if target == "":
                 continue  # a key to its own table: checked with the schema
@@ -498,7 +317,7 @@ def _references(
                 )
                 found.append(_finding(place.shown, place.line((*here, "resource")), "schema-invalid", message))
             elif target in fields:
-                unknown = _unknown_fields(
+                unknown = unknown_fields(
                     place, (*here, "fields"), remote, fields[target], "a foreign key's reference", repr(target)
                 )
                 found += unknown

@@ -343,14 +343,7 @@ def write_entry(path: str | os.PathLike[str] = DEFAULT_PACKAGE, *, today: date |
         new = entry(result, today or (source_date_epoch() or datetime.now(UTC)).date())
         at = text.find("\n## ")
         text = text.rstrip("\n") + "\n\n" + new if at < 0 else text[: at + 1] + new + "\n" + text[at + 1 :]
-        if original is None:
-            target.touch(exist_ok=False)  # write_atomic keeps the target's permissions: a new file gets the umask's
-        try:
-            write_atomic(target, text.encode("utf-8"), expected=original or b"")
-        except BaseException:
-            if original is None and target.is_file() and not target.stat().st_size:
-                target.unlink()  # the empty file made above, and nothing else
-            raise
+        write_atomic(target, text.encode("utf-8"), expected=original or b"")
     except (OSError, UnicodeDecodeError, ChangedMeanwhile) as e:
         raise ReleaseError(f"cannot write the {result.version} entry into {display_path(target)}: {e}") from e
     return Written(result, target, True)

@@ -217,7 +217,9 @@ def _pandera_checks(field: Field) -> list:
     if "enum" in c:
         checks.append(pa_pd.Check.isin(c["enum"]))
     if "pattern" in c:
-        checks.append(pa_pd.Check.str_matches(f"^(?:{c['pattern']})$"))
+        from intergov.engine.patterns import matcher
+
+        checks.append(pa_pd.Check(matcher(c["pattern"]), element_wise=True, name="pattern"))
     if "minLength" in c:
         checks.append(pa_pd.Check.str_length(min_value=c["minLength"]))
     if "maxLength" in c:

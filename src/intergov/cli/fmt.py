@@ -20,11 +20,15 @@ def fmt(path, check):
     parsed with certainty is never rewritten: its problem is shown instead.
 
     Exit status: 0 all canonical (or rewritten), 1 some file is not canonical
-    (--check) or could not be formatted, 2 usage or configuration problem.
+    (--check) or could not be formatted, or the descriptor or a schema has
+    errors (printed as intergov validate prints them), 2 usage or configuration problem.
     """
     from intergov import fmt as canonical
+    from intergov.findings import exit_code, ordered
     from intergov.package import PackageError, load
+    from intergov.report import render
     from intergov.report.text import line as finding_line
+    from intergov.validate import Result
 
     try:
         package, findings = load(path)
@@ -32,25 +36,34 @@ def fmt(path, check):
         raise UsageProblem(str(e)) from e
     if package is None:
         raise UsageProblem("cannot read the package: " + "; ".join(finding_line(f) for f in findings))
+    if findings:  # a resource whose schema is unusable is left out: say so, never "all canonical" and 0
+        click.echo(render(Result(str(path), ordered(findings)), "text"), nl=False)
+    broken = exit_code(findings) != 0
     results = canonical.format_package(package)
     stuck = [r for r in results if r.problem is not None]
     changing = [r for r in results if r.changes]
     for result in stuck:
         click.echo(f"{finding_line(result.problem)} [left alone: fix this first]")
+    failed = []
     for result in changing:
         if check:
             click.echo(f"{result.path}: not canonical: {', '.join(result.reasons)}")
             continue
         try:
             canonical.apply(result)
+        except canonical.Unparseable as e:  # the canonical form would not read back: never expected
+            click.echo(f"{finding_line(e.finding)} [left alone: fix this first]")
+            failed.append(result)
+            continue
         except (OSError, canonical.ChangedMeanwhile) as e:
             raise UsageProblem(f"cannot rewrite {result.path}: {e}") from e
         click.echo(f"{result.path}: reformatted ({', '.join(result.reasons)})")
-    click.echo(_summary(len(results), len(changing), len(stuck), check))
-    raise SystemExit(1 if stuck or (check and changing) else 0)
+    left = len(stuck) + len(failed)
+    click.echo(_summary(len(results), len(changing) - len(failed), left, check, broken))
+    raise SystemExit(1 if left or (check and changing) or broken else 0)
 
 
-def _summary(total: int, changing: int, stuck: int, check: bool) -> str:
+def _summary(total: int, changing: int, stuck: int, check: bool, broken: bool = False) -> str:
     if check:
         verdict = f"{plural(changing, 'file')} not canonical" if changing else "all canonical"
         hint = "; run `intergov fmt` (make fmt) to rewrite them" if changing else ""
@@ -58,4 +71,5 @@ def _summary(total: int, changing: int, stuck: int, check: bool) -> str:
         verdict = f"{plural(changing, 'file')} reformatted" if changing else "nothing to reformat"
         hint = ""
     left = f", {plural(stuck, 'file')} left alone" if stuck else ""
-    return f"{plural(total, 'file')} checked: {verdict}{left}{hint}"
+    unread = "; tables whose schema has errors (above) were not checked" if broken else ""
+    return f"{plural(total, 'file')} checked: {verdict}{left}{hint}{unread}"

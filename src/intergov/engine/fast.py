@@ -7,7 +7,8 @@ column by column (:mod:`intergov.engine.fast_types`) and its constraints
 checked (:mod:`intergov.engine.fast_constraints`), keys are compared as
 integer codes (:mod:`intergov.engine.fast_keys`), and what is
 wrong is described as frictionless-py would describe it, then translated into
-findings by the very code the reference engine uses.
+findings by the very code the reference engine uses
+(:mod:`intergov.engine.translate`).
 
 What frictionless-py reports, this engine reports, and nothing else
 (``tests/test_engine_parity.py`` proves it on generated and mutated packages).
@@ -18,6 +19,9 @@ Where the two differ on purpose:
   (``csv.Sniffer`` for delimiter and quoting, row widths for the header
   row); on a file where it guesses otherwise, it reports what follows from
   the wrong guess, and this engine does not.
+- A ``pattern`` matches the whole value (:mod:`intergov.engine.patterns`);
+  frictionless-py's ``^pattern$`` also accepts a final line break. Both
+  intergov engines read it so.
 - ``uniqueKeys`` are checked; frictionless-py 5 ignores them. Both intergov
   engines check them the same way, on the typed frame.
 - Findings point at physical lines, not record numbers, and are a set: a
@@ -47,31 +51,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from intergov import schema as ts
-from intergov.engine import EngineResult, Table, text
+from intergov.engine import EngineResult, Table, text, translate
 from intergov.engine import fast_keys as keys
+from intergov.engine.fast_cells import cell_reader
 from intergov.engine.fast_constraints import check
 from intergov.engine.fast_read import Records, read
-from intergov.engine.fast_types import Column, cast, cell_reader, missing_values, series
-from intergov.findings import ERROR, Finding
+from intergov.engine.fast_types import Column, cast, missing_values, series
+from intergov.engine.translate import Error
+from intergov.findings import Finding
+from intergov.messages import unique_key_finding
 from intergov.package import Package, Resource
 
 #: Tables at least this long parse their columns in parallel threads.
 _PARALLEL_ROWS = 50_000
-
-
-@dataclass
-class Error:
-    """What frictionless-py would report, in the shape of its errors (what the translation reads)."""
-
-    type: str
-    row_number: int | None = None
-    field_number: int | None = None
-    field_name: str = ""
-    cell: str | None = None
-    note: str = ""
-    cells: list[str] = field(default_factory=list)
-    label: str | None = None
-    title: str = ""
 
 
 @dataclass
@@ -96,8 +88,6 @@ class Checked:
 
 def run(package: Package) -> EngineResult:
     """Validate ``package`` with pyarrow and numpy; return findings and typed tables."""
-    from intergov.engine.reference import _findings
-
     result = EngineResult()
     # The largest file first, while the others wait: its transient copies come and go before
     # the other tables are held. Then a file per core (pyarrow and numpy let go of the GIL).
@@ -116,7 +106,7 @@ def run(package: Package) -> EngineResult:
         _keys(item, checked)
     for name in list(checked):
         item = checked.pop(name)  # once its frames are built, what else it holds can go
-        findings, _, _ = _findings(item.resource, item.errors, item.records.lines)
+        findings, _, _ = translate.findings(item.resource, item.errors, item.records.lines)
         result.findings.extend(findings)
         table, found = _table(item)
         result.findings.extend(found)
@@ -277,7 +267,6 @@ def _keys(item: Checked, checked: Mapping[str, Checked]) -> None:
     """Unique fields, primary key, uniqueKeys and foreign keys of one resource."""
     schema = item.resource.schema
     numbers = item.records.numbers
-    len(numbers)
     masked = item.masked
     names = ts.field_names(schema)
     for position, f in enumerate(item.fields[: len(names)]):
@@ -312,12 +301,13 @@ def _keys(item: Checked, checked: Mapping[str, Checked]) -> None:
         pairs = [[_part(item, a), _part(target, b)] for a, b in zip(local, remote, strict=True)]
         broken = keys.broken_references(pairs)
         for row in np.flatnonzero(broken):
-            values = ", ".join(_cells(item, row)[item.position(k)] for k in local)
+            cells = _cells(item, row)
+            values = ", ".join(cells[item.position(k)] for k in local)
             note = (
                 f'for "{", ".join(local)}": values "{values}" not found in the lookup table '
                 f'"{resource}" as "{", ".join(remote)}"'
             )
-            item.errors.append(Error("foreign-key", int(numbers[row]), note=note, cells=_cells(item, row)))
+            item.errors.append(Error("foreign-key", int(numbers[row]), note=note, cells=cells))
         for k in local:
             masked[item.position(k)] |= broken
 
@@ -329,7 +319,7 @@ def unique_key_findings(item: Checked, rows: np.ndarray, lines: np.ndarray) -> l
     or already reported key cell left out, each later duplicate reported with
     the line of the first; the duplicates' key cells are then masked.
     """
-    names = ts.field_names(item.resource.schema)
+    path, names = item.resource.display, ts.field_names(item.resource.schema)
     findings, flagged_keys = [], []
     for key in ts.unique_keys(item.resource.schema):
         positions = [item.position(k) for k in key]
@@ -346,23 +336,9 @@ def unique_key_findings(item: Checked, rows: np.ndarray, lines: np.ndarray) -> l
         starts = np.r_[True, code[order[1:]] != code[order[:-1]]] if len(order) else np.zeros(0, bool)
         first = order[starts][np.cumsum(starts) - 1]
         for row, earliest in zip(order[~starts], first[~starts], strict=True):
-            shown = ", ".join(_cells(item, rows[row])[p] for p in positions)
-            message = (
-                f"({', '.join(key)}) must be unique and ({shown}) is already used; "
-                f"the first is on line {lines[earliest]}"
-            )
-            findings.append(
-                Finding(
-                    item.resource.display,
-                    int(lines[row]),
-                    names.index(key[0]) + 1,
-                    ", ".join(key),
-                    shown,
-                    "unique-error",
-                    ERROR,
-                    message,
-                )
-            )
+            cells = _cells(item, rows[row])
+            shown = ", ".join(cells[p] for p in positions)
+            findings.append(unique_key_finding(path, names, key, int(lines[row]), shown, int(lines[earliest])))
         flagged_keys.append((positions, rows[order[~starts]]))
     for positions, flagged in flagged_keys:
         for position in positions:

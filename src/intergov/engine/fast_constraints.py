@@ -5,10 +5,12 @@ tests each constraint of the field the way frictionless-py's cell reader
 does (``Field.create_cell_reader``): ``required`` on missing cells, the
 others on present cells of the right type. Cells in canonical form are
 tested with pyarrow and numpy (lengths, RE2 patterns, set membership, bounds
-compared as exact numbers); what only Python can tell (a pattern RE2 reads
-differently, a bound no double holds exactly, an enum of dates and times) is
-asked of frictionless-py's reader, once per distinct value. The residue's
-constraints were noted by that reader already, during the cast.
+compared as exact numbers); what only Python can tell is asked once per
+distinct value: of Python's ``re`` for a pattern RE2 reads differently, of
+frictionless-py's reader for a bound no double holds exactly or an enum of
+dates and times. A pattern matches the whole value, in every engine
+(:mod:`intergov.engine.patterns`). The residue's constraints were noted by
+frictionless-py's reader already, during the cast.
 """
 
 from __future__ import annotations
@@ -23,16 +25,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from intergov.engine.fast_types import (
-    SUPPORTED,
-    Column,
-    cell_reader,
-    distinct,
-    exact_float,
-    mask_of,
-    repetitive,
-    value_reader,
-)
+from intergov.engine import patterns
+from intergov.engine.fast_cells import SUPPORTED, cell_reader, distinct, exact_float, value_reader
+from intergov.engine.fast_types import Column, mask_of, repetitive
 
 #: Regular-expression syntax that RE2 (pyarrow) reads as Python's ``re`` does, on ASCII text.
 _PORTABLE_PATTERN = re.compile(r"(?:[^\\(\[{]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?)|\(\?:|\[(?![:=.\[])|\{\d)*")
@@ -131,7 +126,7 @@ def _enum(column: Column, fast: np.ndarray, allowed: list[Any]) -> np.ndarray | 
 
 
 def _pattern(text: pa.ChunkedArray, fast: np.ndarray, pattern: str) -> np.ndarray:
-    """Cells that ``re.match("^{pattern}$")`` rejects.
+    """Cells that ``pattern`` does not match as a whole (:mod:`intergov.engine.patterns`).
 
     RE2 (pyarrow) tests ASCII values without line breaks or vertical tabs, on
     which it reads a portable pattern as Python does; Python's ``re`` tests
@@ -143,14 +138,13 @@ def _pattern(text: pa.ChunkedArray, fast: np.ndarray, pattern: str) -> np.ndarra
         verdicts = _pattern(pa.chunked_array([dictionary]), np.ones(len(dictionary), bool), pattern)
         indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
         return fast & verdicts[indices]
-    compiled = re.compile(f"^{pattern}$")
     plain = fast.copy()
     matched = np.zeros(len(text), bool)
     if _PORTABLE_PATTERN.fullmatch(pattern) is not None:
         plain &= mask_of(pc.string_is_ascii(text)) & ~mask_of(pc.match_substring(text, "\n"))
         plain &= ~mask_of(pc.match_substring(text, "\v"))
         try:
-            matched = mask_of(pc.match_substring_regex(text, f"^(?:^{pattern}$)"))
+            matched = mask_of(pc.match_substring_regex(text, patterns.re2(pattern)))
         except pa.ArrowInvalid:
             plain[:] = False
     else:
@@ -159,6 +153,7 @@ def _pattern(text: pa.ChunkedArray, fast: np.ndarray, pattern: str) -> np.ndarra
     rest = fast & ~plain
     if rest.any():
         values, inverse = distinct(text, rest)
-        verdicts = np.array([compiled.match(v) is None for v in values], bool)
+        whole = patterns.matcher(pattern)
+        verdicts = np.array([not whole(v) for v in values], bool)
         broken[rest] = verdicts[inverse]
     return broken

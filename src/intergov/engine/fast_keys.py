@@ -25,7 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from intergov.engine.fast_types import Column, cell_reader, repetitive
+from intergov.engine.fast_cells import cell_reader
+from intergov.engine.fast_types import Column, repetitive
 
 #: Float64 holds every integer up to 2**53 exactly.
 _EXACT_INTEGER = 2**53

@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from intergov.engine.text import Layout, positions
+from intergov.lines import records
 
 _QUOTE, _COMMA = 34, 44
 
@@ -146,12 +147,9 @@ def _parse(record: bytes) -> list[str]:
 
 def _read_slow(data: bytes, headless_width: int) -> Records:
     """Every record read by Python's ``csv`` module, as frictionless-py reads them."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), strict=False)
-    rows, lines, previous = [], [], 0
-    for record in reader:
-        rows.append(record)
-        lines.append(previous + 1)
-        previous = reader.line_num
+    read = list(records(data.decode("utf-8-sig")))
+    rows = [record for _, record in read]
+    lines = [line for line, _ in read]
     header = rows[0] if rows else []
     labels = [cell.strip() for cell in header]
     numbers = np.arange(2, len(rows) + 1)

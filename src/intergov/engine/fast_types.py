@@ -10,8 +10,8 @@ the value that pyarrow and numpy compute for it. Cells in that form are
 parsed and checked with pyarrow compute and numpy. Every other present cell
 (the *residue*: type errors, but also forms frictionless-py accepts, such as
 ``" 7"`` or ``1_000`` for integers) goes through frictionless-py's own cell
-reader, once per distinct value, so that its verdict and value are the
-authority. The residue is small on curated data, so the column stays fast and
+reader (:mod:`intergov.engine.fast_cells`), once per distinct value, so that
+its verdict and value are the authority. The residue is small on curated data, so the column stays fast and
 the findings stay the same.
 
 >>> import pyarrow as pa
@@ -22,10 +22,8 @@ the findings stay the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -35,24 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from intergov import schema as ts
-
-Field = Mapping[str, Any]
-
-#: Constraints frictionless-py checks per type (``Field.supported_constraints``, in its order).
-_STRING = ("required", "minLength", "maxLength", "pattern", "enum")
-_ORDERED = ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum")
-SUPPORTED = {
-    "string": _STRING,
-    "integer": _ORDERED,
-    "number": _ORDERED,
-    "boolean": ("required", "enum"),
-    "date": _ORDERED,
-    "datetime": _ORDERED,
-    "time": _ORDERED,
-    "year": _ORDERED,
-    "yearmonth": _ORDERED,
-    "any": ("required", "enum"),
-}
+from intergov.engine.fast_cells import EXACT_DIGITS, Field, read_residue
 
 #: Canonical forms: frictionless-py accepts every cell matching them, with the value parsed here.
 _INTEGER = r"^-?[0-9]{1,18}$"
@@ -66,9 +47,6 @@ _TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 _YEAR = r"^[0-9]{4}$"
 _YEARMONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _URI = r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
-
-#: Significant digits a double keeps exactly: canonical numbers compare as their Decimal would.
-_EXACT_DIGITS = 15
 
 #: Cells sampled to tell whether a column repeats its values (then each value is handled once).
 _SAMPLE = 2000
@@ -147,7 +125,7 @@ def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str])
     residue = present & ~fast
     column = Column(field, text, typed, missing_mask, np.zeros(n, bool), fast)
     if residue.any():
-        _read_residue(column, residue, missing)
+        read_residue(column, residue, missing)
     if pa.types.is_large_string(column.typed.type) and column.type_error.any():
         column.typed = _with_validity(text, present & ~column.type_error)
     return column
@@ -189,7 +167,7 @@ def _parse_number(text: pa.ChunkedArray, field: Field, present: np.ndarray) -> t
         has_dot = np.zeros(len(text), bool)
     fast = present & ~has_dot & mask_of(pc.match_substring_regex(cleaned, _NUMBER))
     digits = pc.binary_length(cleaned).to_numpy(zero_copy_only=False) - mask_of(pc.match_substring(cleaned, "."))
-    fast &= digits - mask_of(pc.starts_with(cleaned, "-")) <= _EXACT_DIGITS
+    fast &= digits - mask_of(pc.starts_with(cleaned, "-")) <= EXACT_DIGITS
     typed = _cast_where(cleaned, fast, pa.float64(), "0")
     typed = pc.add(typed, 0.0)  # -0 is 0, as Decimal("-0") == 0
     return fast, typed
@@ -267,18 +245,6 @@ _PARSERS = {
 }
 
 
-def typed_type(field: Field) -> pa.DataType:
-    """The pyarrow type of :attr:`Column.typed` for ``field``."""
-    return {
-        "integer": pa.int64(),
-        "year": pa.int64(),
-        "number": pa.float64(),
-        "boolean": pa.bool_(),
-        "date": pa.date32(),
-        "datetime": pa.timestamp("us", tz="UTC"),
-    }.get(field.get("type", "string"), pa.large_string())
-
-
 def series(column: Column, valid: np.ndarray, index: pd.Index, rows: np.ndarray | None = None) -> pd.Series:
     """The typed values of ``column`` (at ``rows``, all by default) as a pandas Series.
 
@@ -313,111 +279,6 @@ def series(column: Column, valid: np.ndarray, index: pd.Index, rows: np.ndarray 
         return pd.Series(micro, index=index, copy=False).dt.tz_localize("UTC")
     data = pc.fill_null(flat, False if dtype == "boolean" else 0).to_numpy(zero_copy_only=False)
     return pd.Series(pd.array(data, dtype=dtype), index=index, copy=False).mask(null)
-
-
-# The residue: frictionless-py's own cell reader, once per distinct value
-
-
-@cache
-def _frictionless_field(field_json: str, missing: tuple[str, ...]):
-    import json
-
-    from frictionless import Field as FrictionlessField
-
-    descriptor = json.loads(field_json)
-    descriptor["missingValues"] = list(missing)
-    return FrictionlessField.from_descriptor(descriptor)
-
-
-def _field_json(field: Field) -> str:
-    import json
-
-    return json.dumps(dict(field), sort_keys=True, default=str)
-
-
-@cache
-def _cell_reader(field_json: str, missing: tuple[str, ...]) -> Callable[[Any], tuple[Any, dict | None]]:
-    return _frictionless_field(field_json, missing).create_cell_reader()
-
-
-@cache
-def _value_reader(field_json: str) -> Callable[[Any], Any]:
-    return _frictionless_field(field_json, ()).create_value_reader()
-
-
-def cell_reader(field: Field, missing: Sequence[str]) -> Callable[[Any], tuple[Any, dict | None]]:
-    """frictionless-py's cell reader for ``field``: ``cell -> (value, notes)``.
-
-    >>> cell_reader({"name": "n", "type": "integer"}, ("",))(" 7")
-    (7, None)
-    """
-    return _cell_reader(_field_json(field), tuple(missing))
-
-
-def value_reader(field: Field) -> Callable[[Any], Any]:
-    """frictionless-py's value reader for ``field`` (what it applies to constraint values).
-
-    >>> value_reader({"name": "n", "type": "number"})(1.5)
-    Decimal('1.5')
-    """
-    return _value_reader(_field_json(field))
-
-
-def distinct(text: pa.ChunkedArray, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The distinct values of ``text`` where ``mask``, and each masked cell's index into them."""
-    encoded = pc.dictionary_encode(pc.filter(text, pa.array(mask))).combine_chunks()
-    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
-
-
-def _read_residue(column: Column, residue: np.ndarray, missing: Sequence[str]) -> None:
-    """Read the residue cells with frictionless-py; merge verdicts, values and notes into ``column``."""
-    reader = cell_reader(column.field, missing)
-    values, inverse = distinct(column.text, residue)
-    results = [reader(value) for value in values]
-    type_error = np.array([bool(notes and "type" in notes) for _, notes in results], bool)
-    column.type_error[residue] = type_error[inverse]
-    for name in SUPPORTED.get(column.kind, ()):
-        broken = np.array([bool(notes and name in notes) for _, notes in results], bool)
-        if broken.any():
-            mask = column.errors.setdefault(name, np.zeros(len(column.text), bool))
-            mask[residue] = broken[inverse]
-    if pa.types.is_large_string(column.typed.type):
-        return  # kept as text: the typed value is the cell itself
-    typed, exact = _typed_values([value for value, _ in results], column.kind, column.field)
-    column.exact = column.exact and exact
-    positions = np.flatnonzero(residue)
-    ok = ~type_error[inverse]
-    column.typed = _patch(column.typed, positions[ok], pa.array([typed[i] for i in inverse[ok]], column.typed.type))
-
-
-def _typed_values(values: list[Any], kind: str, field: Field) -> tuple[list[Any], bool]:
-    """frictionless-py values as :func:`typed_type` values; and whether all of them fit exactly."""
-    exact = True
-    out: list[Any] = []
-    for value in values:
-        if value is None:
-            out.append(None)
-        elif kind in ("integer", "year"):
-            fits = -(2**63) <= value < 2**63
-            exact = exact and fits
-            out.append(value if fits else None)
-        elif kind == "number":
-            out.append(float(value))
-            exact = exact and (bool(field.get("floatNumber")) or exact_float(value))
-        elif kind == "datetime":
-            out.append(value if value.tzinfo else value.replace(tzinfo=UTC))
-        else:
-            out.append(value)
-    return out, exact
-
-
-def exact_float(value: Decimal | float) -> bool:
-    """Whether a double holds ``value`` so that equality and order match its Decimal."""
-    if isinstance(value, float):
-        return True
-    if not value.is_finite():
-        return value.is_infinite()
-    return len(value.normalize().as_tuple().digits) <= _EXACT_DIGITS and -300 < value.adjusted() < 300
 
 
 # Helpers
@@ -511,19 +372,6 @@ def with_nulls(chunk: pa.Array, keep: np.ndarray) -> pa.Array:
     bitmap = pa.py_buffer(np.packbits(keep, bitorder="little").tobytes())
     _, offsets, data = chunk.buffers()
     return pa.Array.from_buffers(chunk.type, len(chunk), [bitmap, offsets, data], null_count=int((~keep).sum()))
-
-
-def _patch(typed: pa.ChunkedArray, positions: np.ndarray, values: pa.Array) -> pa.ChunkedArray:
-    """``typed`` with ``values`` at ``positions`` (the residue cells frictionless-py accepted)."""
-    if not len(positions):
-        return typed
-    if pa.types.is_large_string(typed.type):
-        return typed  # text types: the residue's value is the cell itself (made null only if wrong)
-    flat = typed.combine_chunks() if typed.num_chunks != 1 else typed.chunk(0)
-    index = np.full(len(flat), -1, np.int64)
-    index[positions] = np.arange(len(positions))
-    chosen = pc.if_else(pa.array(index >= 0), pc.take(values, pa.array(np.maximum(index, 0))), flat)
-    return chunked(chosen)
 
 
 @cache

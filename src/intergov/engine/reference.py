@@ -2,34 +2,33 @@
 
 frictionless-py validates the whole package (types, constraints, primary,
 unique and foreign keys); each of its errors becomes a finding at the
-physical line of the record. The typed frames are then cast from the text
-cells with :func:`intergov.schema.cast_frame`, and the cells frictionless-py
-reported are nulled.
+physical line of the record (:mod:`intergov.engine.translate`). The typed
+frames are then cast from the text cells with
+:func:`intergov.schema.cast_frame`, and the cells frictionless-py reported are
+nulled. frictionless-py is given each ``pattern`` so that it matches the whole
+value (:mod:`intergov.engine.patterns`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from intergov import schema as ts
-from intergov.engine import EngineResult, Table
+from intergov.engine import EngineResult, Table, patterns, translate
 from intergov.engine.text import decode
+from intergov.engine.translate import _OTHER_MESSAGES  # noqa: F401  (tests/test_docs.py reads it here)
 from intergov.findings import ERROR, Finding
-from intergov.lines import line_of_record, records
-from intergov.messages import cell_message, odd_characters, unique_key_finding
+from intergov.lines import records
+from intergov.messages import unique_key_finding
 from intergov.package import Package, Resource, display_path
 
 #: The Data Resource profile that goes with each Data Package profile (sets the standard's version).
 RESOURCE_PROFILES = {
     "https://datapackage.org/profiles/2.0/datapackage.json": "https://datapackage.org/profiles/2.0/dataresource.json",
 }
-
-#: Errors about a whole record's shape: the record is left out of the typed frames.
-STRUCTURE_ERRORS = {"extra-cell", "missing-cell", "blank-row"}
 
 
 def run(package: Package) -> EngineResult:
@@ -48,16 +47,11 @@ def run(package: Package) -> EngineResult:
     for resource in readable:
         read = list(records(texts[resource.name]))
         starts = [line for line, _ in read]
-        findings, masked, dropped = _findings(resource, errors.get(resource.name, []), starts)
+        findings, masked, dropped = translate.findings(resource, errors.get(resource.name, []), starts)
         result.findings.extend(findings)
         frame = _text_frame(read[1:], resource.schema)
         frame = frame.drop(index=[i for i in dropped if i in frame.index])
         typed = ts.cast_frame(frame, resource.schema)
-        cells = {(f.line, f.field) for f in findings if f.column is not None and f.rule != "foreign-key"}
-        for finding in _line_break_tails(resource, frame, cells):
-            findings.append(finding)
-            result.findings.append(finding)
-            masked.append((finding.line, finding.field))
         for line, name in masked:
             if line in typed.index and name in typed.columns:
                 typed.loc[line, name] = pd.NA
@@ -83,6 +77,8 @@ def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str], pr
     members = []
     for resource in resources:
         descriptor = dict(resource.schema)
+        if "fields" in descriptor:
+            descriptor["fields"] = [patterns.for_frictionless(f) for f in ts.fields(resource.schema)]
         descriptor["foreignKeys"] = [
             fk for fk in descriptor.get("foreignKeys", []) if fk["reference"].get("resource", "") in names | {""}
         ]
@@ -143,63 +139,6 @@ def _text_frame(rows: list[tuple[int, list[str]]], schema: Mapping[str, Any]) ->
     return pd.DataFrame([record for _, record in kept], columns=names, index=index, dtype="string")
 
 
-def _findings(
-    resource: Resource, errors: list, starts: list[int]
-) -> tuple[list[Finding], list[tuple[int, str]], set[int]]:
-    """Translate frictionless errors; also the cells to null and the records to drop."""
-    path = resource.display
-    schema = resource.schema
-    by_name = {f["name"]: f for f in ts.fields(schema)}
-    names = ts.field_names(schema)
-    findings, masked, dropped = [], [], set()
-    for error in errors:
-        kind = error.type
-        row = getattr(error, "row_number", None)
-        line = line_of_record(starts, row) if row else (1 if kind.endswith("-label") else None)
-        number = getattr(error, "field_number", None)
-        name = getattr(error, "field_name", None) or (names[number - 1] if number and number <= len(names) else None)
-        cell = getattr(error, "cell", None)
-        if kind in STRUCTURE_ERRORS:
-            dropped.add(line)
-        if kind in ("type-error", "constraint-error", "unique-error"):
-            field = by_name.get(name, {"name": name})
-            rule, message = cell_message(kind, error.note, cell or "", field)
-            if kind == "unique-error":
-                message = _with_first_line(message, error.note, starts)
-            findings.append(Finding(path, line, number, name, cell, rule, ERROR, message))
-            masked.append((line, name))
-        elif kind in ("primary-key", "foreign-key"):
-            findings.append(_key_finding(kind, error, path, line, schema, starts))
-            fields = ts.primary_key(schema) if kind == "primary-key" else _fk_fields(error.note, schema)
-            masked.extend((line, f) for f in fields)
-        else:
-            findings.append(_other_finding(kind, error, path, line, number, name, cell))
-    blank = {f.line for f in findings if f.rule == "blank-row"}  # a blank line is that, not an empty key
-    findings = [f for f in findings if f.line not in blank or f.rule == "blank-row"]
-    return findings, masked, dropped
-
-
-def _line_break_tails(resource: Resource, text: pd.DataFrame, reported: set[tuple[int, str]]) -> list[Finding]:
-    """Cells that match a ``pattern`` only because ``$`` also matches before a final line break.
-
-    frictionless-py checks ``re.match("^pattern$")``, which accepts ``"aze-kaz-igc-19\\n"`` for
-    ``^[a-z0-9-]+$``; Table Schema means the whole value.
-    """
-    missing = ts.missing_values(resource.schema)
-    findings = []
-    for number, field in enumerate(ts.fields(resource.schema), start=1):
-        pattern, name = ts.constraints(field).get("pattern"), field["name"]
-        if not pattern or name not in text:
-            continue
-        cells = text[name].dropna()
-        for line, cell in cells[cells.str.endswith("\n")].items():
-            if (line, name) in reported or cell in missing or re.fullmatch(f"^(?:{pattern})$", cell):
-                continue
-            rule, message = cell_message("constraint-error", f'constraint "pattern" is "{pattern}"', cell, field)
-            findings.append(Finding(resource.display, line, number, name, cell, rule, ERROR, message))
-    return findings
-
-
 def _undeclared_references(package: Package, resources: list[Resource]) -> list[Finding]:
     """Foreign keys to a resource the descriptor does not declare: they cannot be checked, so say so.
 
@@ -240,86 +179,3 @@ def _unique_key_findings(resource: Resource, text: pd.DataFrame, typed: pd.DataF
             shown = ", ".join(str(text.at[line, k]) for k in key)
             findings.append(unique_key_finding(resource.display, names, key, line, shown, first[tuple(values)]))
     return findings
-
-
-def _with_first_line(message: str, note: str, starts: list[int]) -> str:
-    match = re.search(r"row at position (\d+)", note or "")
-    if not match:
-        return message
-    return f"{message}; the first is on line {line_of_record(starts, int(match.group(1)))}"
-
-
-def _fk_fields(note: str, schema: Mapping[str, Any]) -> list[str]:
-    """The local fields of the foreign key a frictionless note is about."""
-    match = re.search(r'for "([^"]+)"', note or "")
-    if not match:
-        return []
-    wanted = [f.strip() for f in match.group(1).split(",")]
-    return [f for f in wanted if f in ts.field_names(schema)]
-
-
-def _key_finding(kind: str, error, path: str, line: int | None, schema, starts: list[int]) -> Finding:
-    names = ts.field_names(schema)
-    cells = list(getattr(error, "cells", []) or [])
-    note = error.note or ""
-    if kind == "primary-key":
-        key = ts.primary_key(schema)
-        values = [cells[names.index(k)] if names.index(k) < len(cells) else "" for k in key]
-        if "all" in note and "None" in note:
-            message = f"the primary key ({', '.join(key)}) is empty; every row needs one"
-        else:
-            message = _with_first_line(f"duplicate primary key ({', '.join(key)}); make it unique", note, starts)
-        column = names.index(key[0]) + 1 if key else None
-        return Finding(path, line, column, ", ".join(key), ", ".join(values), "primary-key", ERROR, message)
-    local = _fk_fields(note, schema)
-    target = _fk_target(local, schema)
-    values = [cells[names.index(f)] if names.index(f) < len(cells) else "" for f in local]
-    shown = ", ".join(values)
-    resource, remote = target
-    message = (
-        f"no row in {resource or 'this table'} has {', '.join(remote)} = {shown!r}; "
-        f"add that row there first, or correct this value"
-    )
-    hint = odd_characters(shown)
-    if hint:
-        message = f"{message} ({hint})"
-    column = names.index(local[0]) + 1 if local else None
-    return Finding(path, line, column, ", ".join(local) or None, shown, "foreign-key", ERROR, message)
-
-
-def _fk_target(local: list[str], schema) -> tuple[str, list[str]]:
-    for fields, resource, remote in ts.foreign_keys(schema):
-        if fields == local:
-            return resource, remote
-    return "", local
-
-
-#: The other frictionless-py errors intergov reports under their own rule id; any other is a ``frictionless-error``.
-_OTHER_MESSAGES = {
-    "blank-row": "a blank line; delete it",
-    "extra-cell": "more cells than the header has; is there an unquoted comma in a cell?",
-    "missing-cell": "fewer cells than the header has; add the missing cells (an empty cell is fine)",
-    "extra-label": "a header column that the schema does not define; remove it or add the field to the schema",
-    "missing-label": "a column of the schema is missing from the header; add it",
-    "blank-label": "a blank header cell; write the field name",
-    "duplicate-label": "the same column name twice in the header",
-    "incorrect-label": "the header does not match the schema's field name at this position",
-    "blank-header": "the header row is blank",
-    "unmatched-header": "none of the schema's fields is in the header",
-}
-
-
-def _other_finding(kind: str, error, path: str, line, number, name, cell) -> Finding:
-    message = _OTHER_MESSAGES.get(kind) or f"{error.title}: {error.note}".strip(": ")
-    if kind == "incorrect-label":
-        message = f"header says {error.label!r} where the schema expects {name!r}"
-    elif kind == "duplicate-label":
-        message = f"the column {error.label!r} appears twice in the header"
-    elif kind == "extra-label":
-        message = f"header column {error.label!r} is not a field of the schema; remove it or add it to the schema"
-    elif kind == "missing-label":
-        message = f"the header lacks the column {name!r}; add it"
-    value = getattr(error, "label", None) if kind.endswith("-label") else cell
-    column = number if kind not in ("blank-row",) else None
-    rule = kind if kind in _OTHER_MESSAGES else "frictionless-error"
-    return Finding(path, line, column, name or None, value or None, rule, ERROR, message)

@@ -6,8 +6,10 @@
   number (``-5``) is not a formula; numeric fields are never text.
 - ``invisible-character`` (warning): a free-text cell holding a character you
   cannot see (zero-width space, soft hyphen, a bidirectional control, a control
-  character), a space other than the plain one (non-breaking space), or a word
-  that mixes Latin letters with Cyrillic or Greek look-alikes.
+  character, a tag or a variation selector: :func:`intergov.messages.is_invisible`,
+  which names the same characters in codes), a space other than the plain one
+  (non-breaking space), or a word that mixes Latin letters with Cyrillic or
+  Greek look-alikes.
 
 Codes and keys (fields with a ``pattern`` or an ``enum``) are left to the Table
 Schema layer, which already rejects any such character there and names it.
@@ -31,7 +33,7 @@ import pandas as pd
 from intergov import schema as ts
 from intergov.findings import ERROR, WARNING
 from intergov.fmt import PLAIN_NUMBER
-from intergov.messages import character
+from intergov.messages import character, is_invisible
 from intergov.rules import Rule, Table, Tables, violations
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP's list, with full-width forms).
@@ -39,11 +41,6 @@ FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
 
 _FORMULA = re.compile(f"^\\s*[{re.escape(FORMULA_STARTS)}]")
 
-#: Characters that do not show (format and control characters, other spaces); LF is a real line break.
-_HIDDEN = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5"
-    "\u180b-\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb\t]"
-)
 _LATIN = "A-Za-z\u00c0-\u024f"
 _LOOKALIKE = "\u0370-\u03ff\u0400-\u04ff"
 _WORD = re.compile(f"[{_LATIN}{_LOOKALIKE}]+")
@@ -62,11 +59,10 @@ def formula_problem(value: str) -> str | None:
 
 def hidden_problem(value: str) -> str | None:
     """The first invisible character or look-alike letter in ``value``, described, or ``None``."""
-    hidden = _HIDDEN.search(value)
-    if hidden:
-        char = hidden.group()
-        code = character(char)
-        where = f"at character {hidden.start() + 1}"
+    for at, char in enumerate(value):
+        if (char.isascii() and char.isprintable()) or char in "\r\n" or not is_invisible(char):
+            continue  # a CR is a line break too: intergov fmt writes it as LF
+        code, where = character(char), f"at character {at + 1}"
         if unicodedata.category(char) == "Zs":
             return f"holds {code} {where}, a space that is not a plain one; type a plain space"
         return f"holds {code} {where}, which you cannot see; delete it or retype the text"
@@ -131,7 +127,8 @@ def check_formula(table: Table, tables: Tables) -> pd.DataFrame:
     )
 
 
-_SUSPECT = re.compile(f"{_HIDDEN.pattern}|[{_LOOKALIKE}]")
+#: Cells that may hold an invisible character or a look-alike letter: any but printable ASCII and line breaks.
+_SUSPECT = re.compile(r"[^\x20-\x7e\n]")
 
 
 def check_hidden(table: Table, tables: Tables) -> pd.DataFrame:

@@ -10,12 +10,13 @@ exact result from 293.5 to 294.5 million agrees.
 500000.0
 >>> agrees(500_000_000 / 1.7, 294_000_000, 3)
 True
+>>> agrees([294_499_999.0, 294_500_001.0], [294_000_000, 294_000_000], [3, 3]).tolist()
+[True, False]
 """
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pandas as pd
 
 from intergov.findings import ERROR, WARNING
@@ -32,18 +33,21 @@ RATE, NO_RATE = "conversion-rate", "conversion-no-rate"
 BOUND_COLUMNS = {"value": "value_low", "low": "value_low", "high": "value_high"}
 
 
-def tolerance(reported: float, significant_digits: int) -> float:
-    """Half a unit of the last significant digit of ``reported``."""
-    if reported == 0:
-        return 0.0
-    exponent = math.floor(math.log10(abs(reported))) - significant_digits + 1
-    return 0.5 * 10.0**exponent
+def tolerance(reported, significant_digits):
+    """Half a unit of the last significant digit of ``reported`` (a number, or arrays of them; 0 for 0)."""
+    reported = np.abs(np.asarray(reported, dtype="float64"))
+    with np.errstate(divide="ignore"):
+        exponent = np.floor(np.log10(reported)) - np.asarray(significant_digits, dtype="float64") + 1
+    found = np.where(reported == 0, 0.0, 0.5 * 10.0**exponent)
+    return float(found) if found.ndim == 0 else found
 
 
-def agrees(exact: float, reported: float, significant_digits: int) -> bool:
-    """Whether ``exact`` rounds to ``reported`` at ``significant_digits`` (with float slack)."""
-    slack = 1e-9 * max(abs(exact), abs(reported))
-    return abs(exact - reported) <= tolerance(reported, significant_digits) + slack
+def agrees(exact, reported, significant_digits):
+    """Whether ``exact`` rounds to ``reported`` at ``significant_digits`` (with float slack), element-wise."""
+    exact, reported = np.asarray(exact, dtype="float64"), np.asarray(reported, dtype="float64")
+    slack = 1e-9 * np.maximum(np.abs(exact), np.abs(reported))
+    found = np.abs(exact - reported) <= tolerance(reported, significant_digits) + slack
+    return bool(found) if found.ndim == 0 else found
 
 
 def _quotes(rates: pd.DataFrame) -> pd.DataFrame:
@@ -137,11 +141,10 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
         results = pd.DataFrame({"row": [], "exact": [], "used": []})
     reported = rows["to_amount"].astype("float64")
     digits = rows["to_amount_significant_digits"].astype("int64")
-    shown = reported.reindex(results["row"]).to_numpy()
-    exponent = pd.Series(shown).abs().map(math.log10).map(math.floor) - digits.reindex(results["row"]).to_numpy() + 1
-    allowed = 0.5 * 10.0 ** exponent.to_numpy(dtype="float64") + 1e-9 * abs(shown)
-    results = results.assign(agrees=abs(results["exact"].to_numpy() - shown) <= allowed)
-    agrees = results.groupby("row")["agrees"].any()
+    results = results.assign(
+        agrees=agrees(results["exact"], reported.reindex(results["row"]), digits.reindex(results["row"]))
+    )
+    agreeing = results.groupby("row")["agrees"].any()
     first = results.drop_duplicates("row").set_index("row")
     errors = [
         (
@@ -152,7 +155,7 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
             f"{rows.at[line, 'to_currency_code']}, which does not round to the reported {reported[line]:,.2f} at "
             f"{digits[line]} significant digits; check the amounts, currencies, date and converted_bound",
         )
-        for line in agrees.index[~agrees.to_numpy(dtype=bool)]
+        for line in agreeing.index[~agreeing.to_numpy(dtype=bool)]
     ]
     warnings = [
         (
@@ -163,7 +166,7 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
             f"{rows.at[line, 'from_amount'] / reported[line]:.6g} {rows.at[line, 'from_currency_code']} per "
             f"{rows.at[line, 'to_currency_code']}) is only checked for consistency; add the official rate to check it",
         )
-        for line in rows.index[~rows.index.isin(agrees.index)]
+        for line in rows.index[~rows.index.isin(agreeing.index)]
     ]
     return pd.concat([violations(errors, rule=RATE), violations(warnings, rule=NO_RATE)])
 
@@ -172,14 +175,19 @@ def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
     """The amount converted is the figure's value or the bound named by ``converted_bound``."""
     if "figures" not in tables:
         return violations([])
-    figures = tables["figures"].typed.drop_duplicates("figure_id").set_index("figure_id")
+    first = tables["figures"].typed.drop_duplicates("figure_id")
+    figures = first.set_index("figure_id")
     t = table.typed.dropna(subset=["figure_id", "converted_bound"])
     t = t[t["figure_id"].isin(figures.index) & t["converted_bound"].isin(list(BOUND_COLUMNS))]
     figure = figures.reindex(t["figure_id"]).set_axis(t.index)
+    # the figure's cells as written, to quote them (a typed value would show as 22800000000.0 or inf)
+    written = tables["figures"].text.reindex(first.index).set_axis(first["figure_id"])
+    written = written.reindex(t["figure_id"]).set_axis(t.index)
     known = figure["value_qualifier"].notna()  # a rejected qualifier is already reported by the Table Schema layer
     misfit = known & ((t["converted_bound"] == "value") == (figure["value_qualifier"] == RANGE))
+    column = t["converted_bound"].map(BOUND_COLUMNS)
     expected = pd.Series(
-        [figure.at[line, BOUND_COLUMNS[bound]] for line, bound in t["converted_bound"].items()],
+        [figure.at[line, name] for line, name in column.items()],
         index=t.index,
         dtype="Float64",
     )
@@ -204,8 +212,8 @@ def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
         (
             line,
             "from_amount",
-            f"from_amount {t.at[line, 'from_amount']} is not the figure's "
-            f"{BOUND_COLUMNS[t.at[line, 'converted_bound']]} ({expected[line]}); copy the amount the source converted",
+            f"from_amount {table.text.at[line, 'from_amount']} is not the figure's {column[line]} "
+            f"({written.at[line, column[line]]}); copy the amount the source converted",
         )
         for line in flagged(t, amount_off)
     ]

@@ -11,10 +11,14 @@ Contracts and figures share the value columns ``value_low``, ``value_high``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from intergov import schema as ts
 from intergov.findings import ERROR
+from intergov.fmt import PLAIN_NUMBER
 from intergov.rules import Rule, Table, Tables, flagged, violations
 
 VALUED = ("contracts", "figures")
@@ -139,24 +143,60 @@ def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
 #: A plain decimal that certainly fits ``decimal128(38, 9)``; anything else is checked exactly.
 _FITS = rf"[+-]?[0-9]{{1,{ts.DECIMAL_PRECISION - ts.DECIMAL_SCALE}}}(?:\.[0-9]{{0,{ts.DECIMAL_SCALE}}})?"
 
+#: The rules of :func:`check_numbers`: a number written in a form other readers do not read, and one too precise.
+FORM, PRECISION = "number-form", "number-precision"
 
-def check_number_precision(table: Table, tables: Tables) -> pd.DataFrame:
-    """Every number can be published exactly as a Parquet ``decimal128(38, 9)``."""
+#: What ``bareNumber: false`` lets a number carry around it (``$5``, ``5 %``), which frictionless-py drops.
+_NOT_BARE = r"^[^0-9+\-.]+|[^0-9.]+$"
+
+
+def _plain(cells: pd.Series, field: Mapping[str, Any]) -> pd.Series:
+    """Whether each cell is a plain number (:data:`PLAIN_NUMBER`) once read with the field's own characters."""
+    text = cells.str.strip()
+    if field.get("bareNumber") is False:
+        text = text.str.replace(_NOT_BARE, "", regex=True)
+    if field.get("groupChar"):
+        text = text.str.replace(field["groupChar"], "", regex=False)
+    if field.get("decimalChar", ".") != ".":
+        text = text.str.replace(field["decimalChar"], ".", regex=False)
+    return text.str.fullmatch(PLAIN_NUMBER.pattern).fillna(False).astype(bool)
+
+
+def check_numbers(table: Table, tables: Tables) -> pd.DataFrame:
+    """Every number is written plainly (rule ``FORM``) and can be published exactly (rule ``PRECISION``).
+
+    frictionless-py reads ``22_800_000_000`` (as Python does) but other CSV
+    readers do not, so a number must be digits with an optional sign, point
+    and exponent; the field's ``groupChar`` and ``decimalChar`` are allowed.
+    A plain number must fit a Parquet ``decimal128(38, 9)``.
+    """
     missing = ts.missing_values(table.resource.schema)
-    found = []
+    forms, precisions = [], []
     for field in ts.fields(table.resource.schema):
-        if field.get("type") != "number":
+        if field.get("type") not in ("integer", "number"):
             continue
         cells = table.text[field["name"]][table.typed[field["name"]].notna().to_numpy(dtype=bool)]
+        cells = cells[~cells.isin(missing).to_numpy(dtype=bool)]
+        plain = _plain(cells, field).to_numpy(dtype=bool)
+        forms += [
+            (
+                line,
+                field["name"],
+                "not a plain number: write the digits without underscores or spaces (e.g. 22800000000), "
+                "with '.' for decimals, as every CSV reader reads them",
+            )
+            for line in cells.index[~plain]
+        ]
+        if field.get("type") != "number":
+            continue
+        cells = cells[plain]
         if not field.get("groupChar") and field.get("decimalChar", ".") == ".":
             cells = cells[~cells.str.fullmatch(_FITS).fillna(False).to_numpy(dtype=bool)]
         for line, cell in cells.items():
-            if cell in missing:
-                continue
             try:
                 ts.exact_decimal(cell, field)
             except ValueError as e:
-                found.append(
+                precisions.append(
                     (
                         line,
                         field["name"],
@@ -166,16 +206,23 @@ def check_number_precision(table: Table, tables: Tables) -> pd.DataFrame:
                         ),
                     )
                 )
-    return violations(found)
+    return pd.concat([violations(forms, rule=FORM), violations(precisions, rule=PRECISION)])
 
 
 RULES = [
     Rule(
-        "number-precision",
+        FORM,
+        ERROR,
+        None,
+        "Every number is written plainly: digits, no underscores or spaces.",
+        check_numbers,
+    ),
+    Rule(
+        PRECISION,
         ERROR,
         None,
         "Every number can be published exactly (at most 9 decimal places).",
-        check_number_precision,
+        check_numbers,
     ),
     Rule("value-range", ERROR, VALUED, "A range's lower bound is not above its upper bound.", check_range),
     Rule(

@@ -63,10 +63,10 @@ def test_every_rule_id_a_module_writes_is_a_known_rule() -> None:
 
 
 def test_rule_ids_of_mapped_frictionless_errors_are_known() -> None:
-    from intergov.engine import reference
+    from intergov.engine import translate
     from intergov.messages import _CONSTRAINT_RULES, cell_message
 
-    assert set(_CONSTRAINT_RULES.values()) | set(reference._OTHER_MESSAGES) <= RULE_IDS
+    assert set(_CONSTRAINT_RULES.values()) | set(translate._OTHER_MESSAGES) <= RULE_IDS
     notes = ['constraint "jsonSchema" is "{}"', "something else", ""]
     assert {cell_message("constraint-error", note, "x", {"name": "a"})[0] for note in notes} <= RULE_IDS
 

@@ -19,7 +19,6 @@ import pandas as pd
 from intergov import schema as ts
 from intergov.engine import EngineResult, Table, patterns, translate
 from intergov.engine.text import decode
-from intergov.engine.translate import _OTHER_MESSAGES  # noqa: F401  (tests/test_docs.py reads it here)
 from intergov.findings import ERROR, Finding
 from intergov.lines import records
 from intergov.messages import unique_key_finding

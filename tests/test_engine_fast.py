@@ -20,10 +20,10 @@ from intergov.engine.fast import expected_fields
 from intergov.engine.fast_cells import cell_reader
 from intergov.engine.fast_constraints import check
 from intergov.engine.fast_read import Lines, read
-from intergov.engine.fast_types import cast, missing_values
+from intergov.engine.fast_types import cast
 from intergov.engine.text import layout
 from intergov.package import load
-from intergov.schema import cast_column
+from intergov.schema import cast_column, missing_values
 
 #: (field, cells): every cell's verdict and value must be frictionless-py's.
 CASES = [
@@ -90,7 +90,7 @@ def test_cells_as_frictionless_reads_them(field, cells):
 
 def test_missing_values_of_the_field_win():
     field = {"name": "f", "type": "integer", "missingValues": ["-"], "constraints": {"required": True}}
-    column = check(cast(pa.array(["-", "", "1"]), field, missing_values(field, [""])), ("-",))
+    column = check(cast(pa.array(["-", "", "1"]), field, missing_values({"missingValues": [""]}, field)), ("-",))
     assert column.missing.tolist() == [True, False, False]
     assert column.type_error.tolist() == [False, True, False]
     assert column.errors["required"].tolist() == [True, False, False]

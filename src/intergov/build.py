@@ -249,7 +249,7 @@ def parquet(table: Table, text: pd.DataFrame, typed: pd.DataFrame) -> bytes:
     """
     schema = table.resource.schema
     arrays = [
-        _decimals(text[f["name"]], f, ts.missing_values(schema))
+        _decimals(text[f["name"]], f, ts.missing_values(schema, f))
         if f.get("type") == "number"
         else pa.array(typed[f["name"]], from_pandas=True).cast(ts.arrow_type(f))
         for f in ts.fields(schema)

@@ -159,7 +159,7 @@ def _table(resource: Mapping[str, Any], frame: pd.DataFrame) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for field in ts.fields(schema):
-        example = _example(field, frame, ts.missing_values(schema))
+        example = _example(field, frame, ts.missing_values(schema, field))
         lines.append(
             f"| {code(field['name'])} | {type_text(field)} | {constraint_text(field, schema)} | "
             f"{text(field.get('description', ''))} | {code(example) if example != '' else ''} |"

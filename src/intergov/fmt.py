@@ -154,7 +154,7 @@ def _parse(text: str, schema: Mapping[str, Any], path: str) -> _Parsed:
         raise Unparseable(_header_problem(header, names, path))
     by_name = {f["name"]: f for f in ts.fields(schema)}
     fields = [by_name[name] for name in names]
-    missing = ts.missing_values(schema)
+    missing = {f["name"]: ts.missing_values(schema, f) for f in fields}
     rows = []
     blank, whitespace = False, header != read[0]
     for record, line in zip(read[1:], lines[1:], strict=True):
@@ -165,7 +165,7 @@ def _parse(text: str, schema: Mapping[str, Any], path: str) -> _Parsed:
             rule = "extra-cell" if len(record) > len(names) else "missing-cell"
             message = f"{len(record)} cells where the header has {len(names)}; fix the row, then format"
             raise Unparseable(Finding(path, line, None, None, None, rule, ERROR, message))
-        row = [strip_cell(cell, field, missing) for cell, field in zip(record, fields, strict=True)]
+        row = [strip_cell(cell, field, missing[field["name"]]) for cell, field in zip(record, fields, strict=True)]
         if not whitespace and row != record:  # a stripped cell, or only a line break made LF
             whitespace = row != [_lf(cell) for cell in record]
         rows.append(row)

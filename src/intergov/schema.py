@@ -95,9 +95,20 @@ def foreign_keys(schema: TableSchema) -> Iterator[tuple[list[str], str, list[str
         )
 
 
-def missing_values(schema: TableSchema) -> tuple[str, ...]:
-    """The schema's missing values."""
-    return tuple(schema.get("missingValues", DEFAULT_MISSING_VALUES))
+def missing_values(schema: TableSchema, field: Field | None = None) -> tuple[str, ...]:
+    """The values that mean "missing": the ``field``'s own when it declares them, else the schema's.
+
+    Entries may be strings or, in Table Schema v2, objects with a ``value``.
+
+    >>> missing_values({"missingValues": ["", "NA"]})
+    ('', 'NA')
+    >>> missing_values({}, {"name": "x", "missingValues": [{"value": "n/a"}]})
+    ('n/a',)
+    """
+    entries = schema.get("missingValues", DEFAULT_MISSING_VALUES)
+    if field is not None:
+        entries = field.get("missingValues", entries)
+    return tuple(e["value"] if isinstance(e, dict) else e for e in entries)
 
 
 def pandas_dtype(field: Field) -> str:
@@ -144,8 +155,10 @@ def arrow_schema(schema: TableSchema, *, name: str = "", title: str = "") -> pa.
     return pa.schema(arrow_fields, metadata=metadata)
 
 
-def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] = DEFAULT_MISSING_VALUES) -> pd.Series:
+def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] | None = None) -> pd.Series:
     """Cast a column of text cells to the field's type; cells that do not parse become null.
+
+    ``missing`` defaults to the field's own missing values (see :func:`missing_values`).
 
     The parse is the Table Schema layer's own (:func:`intergov.engine.fast_types.cast`),
     so a typed value is exactly what frictionless-py reads from the cell.
@@ -155,18 +168,21 @@ def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] = DEFAUL
     """
     import numpy as np
 
-    from intergov.engine.fast_types import cast, missing_values, series
+    from intergov.engine.fast_types import cast, series
 
     values = pa.array(text.astype("string").array, pa.large_string())
-    column = cast(values, field, missing_values(field, missing))
+    column = cast(values, field, missing_values({}, field) if missing is None else missing)
     return series(column, np.ones(len(text), bool), text.index)
 
 
 def cast_frame(text: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     """Cast a frame of text cells (one column per field) to a typed frame."""
-    missing = missing_values(schema)
     return pd.DataFrame(
-        {f["name"]: cast_column(text[f["name"]], f, missing) for f in fields(schema) if f["name"] in text},
+        {
+            f["name"]: cast_column(text[f["name"]], f, missing_values(schema, f))
+            for f in fields(schema)
+            if f["name"] in text
+        },
         index=text.index,
     )
 

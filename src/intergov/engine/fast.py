@@ -56,7 +56,7 @@ from intergov.engine import fast_keys as keys
 from intergov.engine.fast_cells import cell_reader
 from intergov.engine.fast_constraints import check
 from intergov.engine.fast_read import Records, read
-from intergov.engine.fast_types import Column, cast, missing_values, series
+from intergov.engine.fast_types import Column, cast, series
 from intergov.engine.translate import Error
 from intergov.findings import Finding
 from intergov.messages import unique_key_finding
@@ -180,10 +180,8 @@ def _check(resource: Resource, records: Records) -> Checked:
     schema = resource.schema
     fields = expected_fields(schema, records.labels)
     declared = len(ts.fields(schema))
-    schema_missing = ts.missing_values(schema)
     jobs = [
-        (records.columns[i], f, missing_values(f, schema_missing) if i < declared else ("",))
-        for i, f in enumerate(fields)
+        (records.columns[i], f, ts.missing_values(schema, f) if i < declared else ("",)) for i, f in enumerate(fields)
     ]
     if len(records.numbers) >= _PARALLEL_ROWS:  # pyarrow and numpy let go of the GIL: one column per core
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -368,7 +366,7 @@ def _part(item: Checked, name: str) -> keys.Part:
     if position is None:
         return keys.part(None, n)
     column = item.columns[position]
-    missing = missing_values(column.field, ts.missing_values(item.resource.schema))
+    missing = ts.missing_values(item.resource.schema, column.field)
     return keys.part(column, n, missing)
 
 

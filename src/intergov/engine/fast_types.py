@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,16 +87,6 @@ class Column:
         for mask in self.errors.values():
             bad |= mask
         return bad
-
-
-def missing_values(field: Field, schema_missing: Sequence[Any]) -> tuple[str, ...]:
-    """The field's missing values: its own when it declares them, else the schema's.
-
-    >>> missing_values({"name": "x", "missingValues": [{"value": "NA"}]}, [""])
-    ('NA',)
-    """
-    entries = field.get("missingValues", schema_missing)
-    return tuple(e["value"] if isinstance(e, dict) else e for e in entries)
 
 
 def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str]) -> Column:

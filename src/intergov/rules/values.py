@@ -170,13 +170,12 @@ def check_numbers(table: Table, tables: Tables) -> pd.DataFrame:
     and exponent; the field's ``groupChar`` and ``decimalChar`` are allowed.
     A plain number must fit a Parquet ``decimal128(38, 9)``.
     """
-    missing = ts.missing_values(table.resource.schema)
     forms, precisions = [], []
     for field in ts.fields(table.resource.schema):
         if field.get("type") not in ("integer", "number"):
             continue
         cells = table.text[field["name"]][table.typed[field["name"]].notna().to_numpy(dtype=bool)]
-        cells = cells[~cells.isin(missing).to_numpy(dtype=bool)]
+        cells = cells[~cells.isin(ts.missing_values(table.resource.schema, field)).to_numpy(dtype=bool)]
         plain = _plain(cells, field).to_numpy(dtype=bool)
         forms += [
             (

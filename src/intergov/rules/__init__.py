@@ -207,10 +207,9 @@ def _run_table(table: Table, tables: Tables, rules: list[Rule]) -> list[Finding]
 
 
 def _findings(table: Table, rules: list[Rule], results, failures: pd.DataFrame) -> list[Finding]:
-    by_id = {rule.id: rule for rule in rules}
     findings = []
-    for rule_id, rule in by_id.items():
-        found = results.get(rule_id)
+    for rule in rules:
+        found = results.get(rule.id)
         if found is None:
             continue
         for line, row in found.iterrows():

@@ -88,6 +88,33 @@ def test_cells_as_frictionless_reads_them(field, cells):
             assert typed[i] == expected, cell
 
 
+@pytest.mark.parametrize(("field", "cells"), CASES, ids=[str(f) for f, _ in CASES])
+def test_a_column_of_repeated_cells_gets_the_same_verdicts(field, cells):
+    """Repeated enough, a column is checked once per distinct text (``Column.dictionary``): same verdicts."""
+    field = {"name": "f", **field}
+    once = check(cast(pa.array([*cells, "", None], pa.large_string()), field, ("",)), ("",))
+    times = 20_000 // (len(cells) + 2) + 1
+    repeated = check(cast(pa.array([*cells, "", None] * times, pa.large_string()), field, ("",)), ("",))
+    assert repeated.dictionary is not None
+    assert repeated.type_error.tolist() == once.type_error.tolist() * times
+    assert {name: mask.tolist() for name, mask in repeated.errors.items()} == {
+        name: mask.tolist() * times for name, mask in once.errors.items()
+    }
+    assert repr(repeated.typed.to_pylist()) == repr(once.typed.to_pylist() * times)  # NaN as NaN
+
+
+def test_text_that_passes_its_format_is_its_own_typed_value():
+    column = cast(pa.array(["a@b.org", "a@", ""], pa.large_string()), {"name": "e", "format": "email"}, ("",))
+    assert column.typed.to_pylist() == ["a@b.org", None, None]
+
+
+def test_a_reference_from_a_repeated_column_is_found_once_per_value():
+    local = _part(["AZN", "USD", "XXX", ""] * 5_000, {"type": "string"})
+    assert local.column.dictionary is not None
+    broken = keys.broken_references([[local, _part(["AZN", "USD"], {"type": "string"})]])
+    assert broken.tolist() == [False, False, True, False] * 5_000
+
+
 def test_missing_values_of_the_field_win():
     field = {"name": "f", "type": "integer", "missingValues": ["-"], "constraints": {"required": True}}
     column = check(cast(pa.array(["-", "", "1"]), field, missing_values({"missingValues": [""]}, field)), ("-",))

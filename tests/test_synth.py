@@ -64,6 +64,13 @@ def test_both_engines_agree_on_injected_errors(tmp_path):
     assert_same(out / "datapackage" / "datapackage.json")
 
 
+def test_both_engines_agree_where_columns_are_checked_once_per_value(tmp_path):
+    """Large enough that the fast engine checks repetitive columns once per distinct value."""
+    out = tmp_path / "errors"
+    synth.write(25_000, out, errors=2 * len(synth.ERROR_KINDS), seed=11)
+    assert_same(out / "datapackage" / "datapackage.json")
+
+
 def test_the_command_line(tmp_path):
     done = subprocess.run(
         [

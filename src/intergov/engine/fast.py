@@ -39,8 +39,9 @@ dtype('<M8[s]')
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -88,6 +89,11 @@ class Checked:
 
 def run(package: Package) -> EngineResult:
     """Validate ``package`` with pyarrow and numpy; return findings and typed tables."""
+    with _memory_pool():
+        return _run(package)
+
+
+def _run(package: Package) -> EngineResult:
     result = EngineResult()
     # The largest file first, while the others wait: its transient copies come and go before
     # the other tables are held. Then a file per core (pyarrow and numpy let go of the GIL).
@@ -113,6 +119,28 @@ def run(package: Package) -> EngineResult:
         release_memory()
         result.tables[name] = table
     return result
+
+
+@contextmanager
+def _memory_pool() -> Iterator[None]:
+    """Allocate from jemalloc while the engine runs, where pyarrow has it and the user chose no pool.
+
+    pyarrow's default pool (mimalloc in its Linux wheels) pays for the pages of
+    a large table on first touch, again after each :func:`release_memory`;
+    jemalloc reuses them. Measured by ``make bench`` at 1M rows: the engine
+    takes about 0.15 s less, with the same peak memory. Arrays keep the pool
+    they came from, so the pool in effect before is put back afterwards.
+    """
+    before = pa.default_memory_pool()
+    try:
+        pool = before if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") else pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        pool = before
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
 
 
 def release_memory() -> None:
@@ -350,6 +378,8 @@ def _typed_codes(column: Column, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
     values = column.typed if whole else column.typed.take(pa.array(rows, pa.int64()))
     valid = np.asarray(values.is_valid().to_numpy(), bool)
     if pa.types.is_large_string(values.type):
+        if column.dictionary is not None:  # the text is the typed value: its dictionary codes will do
+            return np.where(valid, column.dictionary[1][rows], keys.NULL), valid
         return keys.string_codes(values), valid
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
         values = values.cast(pa.int64() if pa.types.is_timestamp(values.type) else pa.int32())

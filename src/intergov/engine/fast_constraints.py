@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from intergov.engine import patterns
 from intergov.engine.fast_cells import SUPPORTED, cell_reader, distinct, exact_float, value_reader
-from intergov.engine.fast_types import Column, mask_of, repetitive
+from intergov.engine.fast_types import Column, mask_of
 
 #: Regular-expression syntax that RE2 (pyarrow) reads as Python's ``re`` does, on ASCII text.
 _PORTABLE_PATTERN = re.compile(r"(?:[^\\(\[{]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?)|\(\?:|\[(?![:=.\[])|\{\d)*")
@@ -77,12 +77,11 @@ def _add(column: Column, name: str, mask: np.ndarray) -> None:
 
 def _vectorized(column: Column, fast: np.ndarray, name: str, bound: Any, missing: Sequence[str]) -> np.ndarray | None:
     """Cells in canonical form that break constraint ``name``; ``None`` when only Python can tell."""
-    _kind, text = column.kind, column.text
     if name in ("minLength", "maxLength"):
-        length = pc.utf8_length(text).to_numpy(zero_copy_only=False)
+        length = column.per_cell(lambda values: pc.utf8_length(values).to_numpy(zero_copy_only=False))
         return fast & (length < bound if name == "minLength" else length > bound)
     if name == "pattern":
-        return _pattern(text, fast, bound)
+        return fast & column.per_cell(lambda values: _pattern(values, bound))
     reader = value_reader(column.field)
     if name == "enum":
         return _enum(column, fast, [reader(v) for v in bound])
@@ -115,7 +114,7 @@ def _enum(column: Column, fast: np.ndarray, allowed: list[Any]) -> np.ndarray | 
     kind = column.kind
     if kind in ("string", "any"):
         value_set = pa.array([v for v in allowed if isinstance(v, str)], pa.large_string())
-        return fast & ~mask_of(pc.is_in(column.text, value_set=value_set))
+        return fast & ~column.per_cell(lambda values: mask_of(pc.is_in(values, value_set=value_set)))
     if kind in ("integer", "year"):
         ints = [v for v in allowed if isinstance(v, int) and -(2**63) <= v < 2**63]
         return fast & ~mask_of(pc.is_in(column.typed, value_set=pa.array(ints, pa.int64())))
@@ -125,24 +124,23 @@ def _enum(column: Column, fast: np.ndarray, allowed: list[Any]) -> np.ndarray | 
     return None
 
 
-def _pattern(text: pa.ChunkedArray, fast: np.ndarray, pattern: str) -> np.ndarray:
-    """Cells that ``pattern`` does not match as a whole (:mod:`intergov.engine.patterns`).
+def _pattern(text: pa.ChunkedArray, pattern: str) -> np.ndarray:
+    """Cells that ``pattern`` does not match as a whole (:mod:`intergov.engine.patterns`); nulls are not tested.
 
     RE2 (pyarrow) tests ASCII values without line breaks or vertical tabs, on
     which it reads a portable pattern as Python does; Python's ``re`` tests
     the rest, once per distinct value.
+
+    >>> _pattern(pa.chunked_array([["AZE", "aze", None]]), "[A-Z]{3}").tolist()
+    [False, True, False]
     """
-    if repetitive(text):
-        encoded = pc.dictionary_encode(text).combine_chunks()  # few distinct values: test each once
-        dictionary = encoded.dictionary
-        verdicts = _pattern(pa.chunked_array([dictionary]), np.ones(len(dictionary), bool), pattern)
-        indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
-        return fast & verdicts[indices]
-    plain = fast.copy()
+    present = mask_of(pc.is_valid(text))
+    plain = present.copy()
     matched = np.zeros(len(text), bool)
     if _PORTABLE_PATTERN.fullmatch(pattern) is not None:
-        plain &= mask_of(pc.string_is_ascii(text)) & ~mask_of(pc.match_substring(text, "\n"))
-        plain &= ~mask_of(pc.match_substring(text, "\v"))
+        plain &= mask_of(pc.string_is_ascii(text))
+        if _holds_line_break(text):
+            plain &= ~mask_of(pc.match_substring_regex(text, "[\n\v]"))
         try:
             matched = mask_of(pc.match_substring_regex(text, patterns.re2(pattern)))
         except pa.ArrowInvalid:
@@ -150,10 +148,27 @@ def _pattern(text: pa.ChunkedArray, fast: np.ndarray, pattern: str) -> np.ndarra
     else:
         plain[:] = False
     broken = plain & ~matched
-    rest = fast & ~plain
+    rest = present & ~plain
     if rest.any():
         values, inverse = distinct(text, rest)
         whole = patterns.matcher(pattern)
         verdicts = np.array([not whole(v) for v in values], bool)
         broken[rest] = verdicts[inverse]
     return broken
+
+
+def _holds_line_break(text: pa.ChunkedArray) -> bool:
+    """Whether the character data under ``text`` holds a line feed or a vertical tab (read once, no copy).
+
+    Most columns hold neither: then no cell needs testing one by one.
+
+    >>> _holds_line_break(pa.chunked_array([pa.array(["a", "b\\vc"])])), _holds_line_break(pa.chunked_array([["a"]]))
+    (True, False)
+    """
+    for chunk in text.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and len(data):
+            shifted = np.frombuffer(data, np.uint8) - np.uint8(10)  # 10 (LF) and 11 (VT) become 0 and 1
+            if (shifted <= 1).any():
+                return True
+    return False

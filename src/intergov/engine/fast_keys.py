@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from intergov.engine.fast_cells import cell_reader
-from intergov.engine.fast_types import Column, repetitive
+from intergov.engine.fast_types import Column, mask_of, repetitive
 
 #: Float64 holds every integer up to 2**53 exactly.
 _EXACT_INTEGER = 2**53
@@ -247,9 +247,9 @@ def broken_references(pairs: Sequence[Sequence[Part]]) -> np.ndarray:
     """
     if len(pairs) == 1 and {p.family for p in pairs[0]} == {"str"}:
         local, remote = pairs[0]
-        present = _valid(local)
         value_set = pc.unique(pc.drop_null(remote.values))
-        return present & ~np.asarray(pc.is_in(local.values, value_set=value_set).to_numpy(zero_copy_only=False), bool)
+        found = local.column.per_cell(lambda texts: mask_of(pc.is_in(texts, value_set=value_set)))
+        return _valid(local) & ~found
     here, there = codes(pairs)
     eligible = ~there.all_null & ~there.unmatchable
     return ~here.all_null & (here.unmatchable | ~np.isin(here.codes, there.codes[eligible]))

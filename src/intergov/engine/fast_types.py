@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -80,6 +80,41 @@ class Column:
         """The field's Table Schema type."""
         return self.field.get("type", "string")
 
+    @cached_property
+    def dictionary(self) -> tuple[pa.Array, np.ndarray] | None:
+        """The distinct texts and each cell's index into them (-1: no cell), when the column repeats few values.
+
+        Encoded once, for every check that can then test each distinct value
+        once (patterns, lengths, enums, references) and for key codes; ``None``
+        for a column of mostly distinct values, where that would not pay.
+
+        >>> column = cast(pa.array(["AZN", "USD"] * 10_000), {"name": "c"}, ("",))
+        >>> values, indices = column.dictionary
+        >>> values.to_pylist(), indices[:3].tolist()
+        (['AZN', 'USD'], [0, 1, 0])
+        """
+        if not repetitive(self.text):
+            return None
+        encoded = pc.dictionary_encode(self.text).combine_chunks()
+        if not len(encoded.dictionary):  # no cell has text
+            return None
+        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        return encoded.dictionary, indices
+
+    def per_cell(self, test: Callable[[pa.ChunkedArray], np.ndarray]) -> np.ndarray:
+        """``test`` (texts in, one result per text out) of every cell, run once per distinct text when it can.
+
+        A cell without text gets an arbitrary result: callers test present cells only.
+
+        >>> column = cast(pa.array(["AZN", "USD"] * 10_000), {"name": "c"}, ("",))
+        >>> column.per_cell(lambda texts: pc.utf8_length(texts).to_numpy())[:2].tolist()
+        [3, 3]
+        """
+        if self.dictionary is None:
+            return test(self.text)
+        values, indices = self.dictionary
+        return test(pa.chunked_array([values]))[indices]
+
     @property
     def invalid(self) -> np.ndarray:
         """Cells with a type error or a broken constraint (the cells this layer reports)."""
@@ -115,7 +150,7 @@ def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str])
     column = Column(field, text, typed, missing_mask, np.zeros(n, bool), fast)
     if residue.any():
         read_residue(column, residue, missing)
-    if pa.types.is_large_string(column.typed.type) and column.type_error.any():
+    if pa.types.is_large_string(column.typed.type):  # kept as text: every valid cell is its own typed value
         column.typed = _with_validity(text, present & ~column.type_error)
     return column
 

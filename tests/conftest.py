@@ -84,3 +84,8 @@ def umask_027() -> Iterator[int]:
         yield 0o666 & ~0o027
     finally:
         os.umask(before)
+
+
+# The descriptor checks' cache (intergov.cache) is off in tests, so that each test runs every check;
+# tests/test_cache.py turns it on, in a folder of its own.
+os.environ["INTERGOV_CACHE_DIR"] = ""

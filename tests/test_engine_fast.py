@@ -17,7 +17,7 @@ from intergov.cli import main
 from intergov.engine import ENGINES, run
 from intergov.engine import fast_keys as keys
 from intergov.engine.fast import expected_fields
-from intergov.engine.fast_cells import cell_reader
+from intergov.engine.fast_cells import cell_reader, value_reader
 from intergov.engine.fast_constraints import check
 from intergov.engine.fast_read import Lines, read
 from intergov.engine.fast_types import cast
@@ -101,6 +101,20 @@ def test_a_column_of_repeated_cells_gets_the_same_verdicts(field, cells):
         name: mask.tolist() * times for name, mask in once.errors.items()
     }
     assert repr(repeated.typed.to_pylist()) == repr(once.typed.to_pylist() * times)  # NaN as NaN
+
+
+@pytest.mark.parametrize(
+    "field",
+    [{"type": "integer"}, {"type": "number"}, {}, {"format": "email"}, {"format": "uri"}, {"type": "year"}],
+    ids=str,
+)
+def test_constraint_values_are_read_as_frictionless_reads_them(field):
+    from frictionless import Field
+
+    theirs = Field.from_descriptor({"name": "f", **field}).create_value_reader()
+    ours = value_reader({"name": "f", **field})
+    for value in [0, 1, -3, True, False, 1.5, 2.0, Decimal("2"), "5", " 5", "AZN", "a@b.org", "https://x.org", None]:
+        assert repr(ours(value)) == repr(theirs(value)), value
 
 
 def test_text_that_passes_its_format_is_its_own_typed_value():

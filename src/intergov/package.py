@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from intergov import cache
 from intergov.findings import ERROR, Finding
 from intergov.schema_checks import (
     SAID_BETTER,
@@ -121,7 +122,7 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     if not isinstance(descriptor, dict):
         return None, [_finding(shown, 1, "descriptor-invalid", "the descriptor must be a JSON object")]
     lines = json_lines(text)
-    findings = _profile_findings(descriptor, text, shown, lines)
+    findings = cache.findings("descriptor", shown, text, lambda: _profile_findings(descriptor, shown, lines))
     root = descriptor_path.parent
     resources = []
     entries = descriptor.get("resources")
@@ -175,7 +176,7 @@ def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, Finding | N
         return None, text, _finding(shown, 1, rule, "not valid JSON: nested too deeply")
 
 
-def _profile_findings(descriptor: dict, text: str, shown: str, lines: dict[tuple, int]) -> list[Finding]:
+def _profile_findings(descriptor: dict, shown: str, lines: dict[tuple, int]) -> list[Finding]:
     """Check the descriptor against the Data Package profile (frictionless-py's).
 
     Unsafe resource paths are left to :func:`_resource`, which says which
@@ -286,7 +287,11 @@ def _schema(
         schema_lines = json_lines(schema_text)
     else:
         return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")], None
-    found = schema_findings(schema, "", schema_shown, lines=schema_lines)
+    place = schema_shown if isinstance(ref, str) else f"{shown}#/{'/'.join(map(str, here))}"
+    checked = json.dumps([schema, list(schema_lines.items())])
+    found = cache.findings(
+        "schema", place, checked, lambda: schema_findings(schema, "", schema_shown, lines=schema_lines)
+    )
     return (None if found else schema), found, Place(schema_shown, schema_lines)
 
 

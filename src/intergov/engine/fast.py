@@ -108,8 +108,8 @@ def _run(package: Package) -> EngineResult:
             checked[resource.name] = item
     release_memory()
     checked = {r.name: checked[r.name] for r in package.resources if r.name in checked}
-    for item in checked.values():
-        _keys(item, checked)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # each table marks its own cells only
+        list(pool.map(lambda item: _keys(item, checked), sorted(checked.values(), key=lambda i: -len(i.blank))))
     for name in list(checked):
         item = checked.pop(name)  # once its frames are built, what else it holds can go
         findings, _, _ = translate.findings(item.resource, item.errors, item.records.lines)

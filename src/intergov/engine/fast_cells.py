@@ -43,6 +43,9 @@ SUPPORTED = {
     "any": ("required", "enum"),
 }
 
+#: String formats whose values frictionless-py's value reader checks (``StringField.create_value_reader``).
+_CHECKED_STRING_FORMATS = ("uri", "email", "uuid", "binary", "wkt")
+
 #: Significant digits a double keeps exactly: canonical numbers compare as their Decimal would.
 EXACT_DIGITS = 15
 
@@ -86,10 +89,27 @@ def cell_reader(field: Field, missing: Sequence[str]) -> Callable[[Any], tuple[A
 def value_reader(field: Field) -> Callable[[Any], Any]:
     """frictionless-py's value reader for ``field`` (what it applies to constraint values).
 
-    >>> value_reader({"name": "n", "type": "number"})(1.5)
-    Decimal('1.5')
+    The usual constraint values are read as its reader reads them, without
+    importing frictionless-py: a JSON integer of an integer or number field is
+    itself, and a string field without a checked format keeps strings and
+    refuses anything else. The others are read by frictionless-py.
+
+    >>> value_reader({"name": "n", "type": "number"})(1.5), value_reader({"name": "n", "type": "number"})(0)
+    (Decimal('1.5'), 0)
+    >>> value_reader({"name": "s"})("AZN"), value_reader({"name": "s"})(1)
+    ('AZN', None)
     """
-    return _value_reader(_field_json(field))
+    kind = field.get("type", "string")
+    plain_string = kind == "string" and field.get("format") not in _CHECKED_STRING_FORMATS
+
+    def read(value: Any) -> Any:
+        if kind in ("integer", "number") and type(value) is int:  # not a bool
+            return value
+        if plain_string:
+            return value if isinstance(value, str) else None
+        return _value_reader(_field_json(field))(value)
+
+    return read
 
 
 def distinct(text: pa.ChunkedArray, mask: np.ndarray) -> tuple[list[str], np.ndarray]:

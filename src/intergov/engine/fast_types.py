@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -74,13 +74,14 @@ class Column:
     canonical: np.ndarray
     errors: dict[str, np.ndarray] = field(default_factory=dict)
     exact: bool = True
+    _encoded: tuple[pa.Array, np.ndarray] | bool | None = field(default=False, repr=False)
 
     @property
     def kind(self) -> str:
         """The field's Table Schema type."""
         return self.field.get("type", "string")
 
-    @cached_property
+    @property
     def dictionary(self) -> tuple[pa.Array, np.ndarray] | None:
         """The distinct texts and each cell's index into them (-1: no cell), when the column repeats few values.
 
@@ -93,13 +94,14 @@ class Column:
         >>> values.to_pylist(), indices[:3].tolist()
         (['AZN', 'USD'], [0, 1, 0])
         """
-        if not repetitive(self.text):
-            return None
-        encoded = pc.dictionary_encode(self.text).combine_chunks()
-        if not len(encoded.dictionary):  # no cell has text
-            return None
-        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        return encoded.dictionary, indices
+        if self._encoded is False:  # not asked yet (not a functools.cached_property: on 3.11 it locks per class)
+            found = None
+            if repetitive(self.text):
+                encoded = pc.dictionary_encode(self.text).combine_chunks()
+                if len(encoded.dictionary):  # some cell has text
+                    found = encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            self._encoded = found
+        return self._encoded
 
     def per_cell(self, test: Callable[[pa.ChunkedArray], np.ndarray]) -> np.ndarray:
         """``test`` (texts in, one result per text out) of every cell, run once per distinct text when it can.

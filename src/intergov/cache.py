@@ -1,0 +1,112 @@
+"""Remember the findings of the descriptor checks that need frictionless-py, while their input stays the same.
+
+Checking ``datapackage.json`` against the Data Package profile, and each
+Table Schema against its profile, imports frictionless-py and runs its
+validators: about 0.2 s on every run, for JSON files that rarely change. Their
+findings are kept on disk, keyed by everything they depend on: the JSON
+checked, the path findings show, and the code that checks it (intergov's own
+modules and the installed frictionless-py). A run where none of that changed
+reads them back and never imports frictionless-py; any change recomputes them.
+
+The folder is ``$INTERGOV_CACHE_DIR``, else ``$XDG_CACHE_HOME/intergov``,
+else ``~/.cache/intergov``; an empty ``INTERGOV_CACHE_DIR`` turns the cache
+off. Each checked file has one entry (its latest result), written atomically;
+an entry that cannot be read, or was written for other input, is recomputed,
+and a folder that cannot be written is left alone.
+
+Used by :func:`intergov.package.load`::
+
+    findings = cache.findings("descriptor", shown, text, lambda: _profile_findings(descriptor, shown, lines))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from intergov.findings import Finding
+
+#: Bump when the shape of an entry changes.
+_FORMAT = 1
+
+
+def folder(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """Where entries are kept, or ``None`` when the cache is off.
+
+    >>> folder({"INTERGOV_CACHE_DIR": ""}) is None, folder({"XDG_CACHE_HOME": "/c"}).as_posix()
+    (True, '/c/intergov')
+    """
+    chosen = environ.get("INTERGOV_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "intergov"
+
+
+def findings(kind: str, shown: str, content: str, compute: Callable[[], list[Finding]]) -> list[Finding]:
+    """The findings ``compute`` gives for ``content``, checked as ``kind`` and shown as ``shown``; remembered.
+
+    ``content`` must hold everything besides the code that the findings
+    depend on (for a schema inside the descriptor: the descriptor's text).
+    """
+    where = folder()
+    if where is None:
+        return compute()
+    entry = where / f"{_digest(kind, shown)}.json"
+    key = _digest(str(_FORMAT), _code(), kind, shown, content)
+    try:
+        stored = json.loads(entry.read_text(encoding="utf-8"))
+        if stored["key"] == key:
+            return [Finding(**f) for f in stored["findings"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no entry yet, or one that cannot be used: recompute
+    found = compute()
+    _write(entry, {"key": key, "findings": [f.to_dict() for f in found]})
+    return found
+
+
+def _write(entry: Path, stored: dict) -> None:
+    """Write ``stored`` to ``entry`` in one step (a reader sees the old entry or the new); give up quietly.
+
+    Unlike :func:`intergov.fmt.write_atomic`, nothing is flushed to disk: an
+    entry lost in a crash is only computed again.
+    """
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(stored, out)
+        os.replace(temporary, entry)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+
+@cache
+def _code() -> str:
+    """What identifies the checking code: intergov's own modules, and the frictionless-py installed.
+
+    Read from the file system (sizes and modification times, the installed
+    distribution's name) rather than by importing frictionless-py.
+    """
+    ours = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(__file__).parent.glob("*.py"))
+    spec = find_spec("frictionless")
+    theirs: list = []
+    if spec is not None and spec.origin:
+        package = Path(spec.origin).parent
+        theirs = sorted(p.name for p in package.parent.glob("frictionless-*.dist-info"))
+        init = package / "__init__.py"
+        theirs.append(init.stat().st_mtime_ns if init.exists() else 0)
+    return json.dumps([ours, theirs])

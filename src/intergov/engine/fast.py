@@ -107,18 +107,23 @@ def _run(package: Package) -> EngineResult:
         if item is not None:
             checked[resource.name] = item
     release_memory()
-    checked = {r.name: checked[r.name] for r in package.resources if r.name in checked}
+    largest_first = sorted(checked.values(), key=lambda item: -len(item.blank))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # each table marks its own cells only
-        list(pool.map(lambda item: _keys(item, checked), sorted(checked.values(), key=lambda i: -len(i.blank))))
-    for name in list(checked):
-        item = checked.pop(name)  # once its frames are built, what else it holds can go
-        findings, _, _ = translate.findings(item.resource, item.errors, item.records.lines)
-        result.findings.extend(findings)
-        table, found = _table(item)
-        result.findings.extend(found)
-        release_memory()
-        result.tables[name] = table
+        list(pool.map(lambda item: _keys(item, checked), largest_first))
+        finished = dict(pool.map(_finish, largest_first))
+    for resource in package.resources:
+        if resource.name in finished:
+            table, found = finished[resource.name]
+            result.findings.extend(found)
+            result.tables[resource.name] = table
     return result
+
+
+def _finish(item: Checked) -> tuple[str, tuple[Table, list[Finding]]]:
+    """The resource's name, its frames, and its findings once its keys are checked."""
+    findings, _, _ = translate.findings(item.resource, item.errors, item.records.lines)
+    table, found = _table(item)
+    return item.resource.name, (table, findings + found)
 
 
 @contextmanager

@@ -45,21 +45,27 @@ def folder(environ: Mapping[str, str] = os.environ) -> Path | None:
     chosen = environ.get("INTERGOV_CACHE_DIR")
     if chosen is not None:
         return Path(chosen) if chosen else None
-    base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "intergov"
+    if environ.get("XDG_CACHE_HOME"):
+        return Path(environ["XDG_CACHE_HOME"]) / "intergov"
+    try:
+        return Path.home() / ".cache" / "intergov"
+    except (RuntimeError, KeyError):  # no home folder to be found: no cache
+        return None
 
 
-def findings(kind: str, shown: str, content: str, compute: Callable[[], list[Finding]]) -> list[Finding]:
-    """The findings ``compute`` gives for ``content``, checked as ``kind`` and shown as ``shown``; remembered.
+def findings(kind: str, place: str, content: str, compute: Callable[[], list[Finding]]) -> list[Finding]:
+    """The findings ``compute`` gives for ``content``, checked as ``kind`` at ``place``; remembered.
 
-    ``content`` must hold everything besides the code that the findings
-    depend on (for a schema inside the descriptor: the descriptor's text).
+    ``place`` is the file as findings show it (and, for a schema written inside
+    the descriptor, where in it); ``content`` must hold everything else the
+    findings depend on besides the code (a schema's JSON, and the line of each
+    of its values).
     """
     where = folder()
     if where is None:
         return compute()
-    entry = where / f"{_digest(kind, shown)}.json"
-    key = _digest(str(_FORMAT), _code(), kind, shown, content)
+    entry = where / f"{_digest(kind, place)}.json"
+    key = _digest(str(_FORMAT), _code(), kind, place, content)
     try:
         stored = json.loads(entry.read_text(encoding="utf-8"))
         if stored["key"] == key:

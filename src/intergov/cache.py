@@ -102,17 +102,18 @@ def _digest(*parts: str) -> str:
 
 @cache
 def _code() -> str:
-    """What identifies the checking code: intergov's own modules, and the frictionless-py installed.
+    """What identifies the checking code: intergov's own modules, frictionless-py and jsonschema as installed.
 
     Read from the file system (sizes and modification times, the installed
-    distribution's name) rather than by importing frictionless-py.
+    distributions' names, which carry their versions) rather than by
+    importing them. jsonschema writes the profile messages frictionless-py reports.
     """
     ours = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(__file__).parent.glob("*.py"))
-    spec = find_spec("frictionless")
-    theirs: list = []
-    if spec is not None and spec.origin:
-        package = Path(spec.origin).parent
-        theirs = sorted(p.name for p in package.parent.glob("frictionless-*.dist-info"))
-        init = package / "__init__.py"
-        theirs.append(init.stat().st_mtime_ns if init.exists() else 0)
+    theirs = []
+    for name in ("frictionless", "jsonschema"):
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            init = Path(spec.origin)
+            installed = sorted(p.name for p in init.parent.parent.glob(f"{name}-*.dist-info"))
+            theirs.append([name, installed, init.stat().st_mtime_ns])
     return json.dumps([ours, theirs])

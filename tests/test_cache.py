@@ -124,3 +124,25 @@ def test_one_entry_per_checked_file(package, folder):
     load(package)
     schemas = len(json.loads(package.read_text(encoding="utf-8"))["resources"])
     assert len(os.listdir(folder)) == 1 + schemas  # the descriptor, and each schema: the latest result only
+
+
+def test_a_profile_frictionless_would_fetch_is_checked_every_time(package, folder, monkeypatch):
+    monkeypatch.chdir(package.parent)
+    profile = package.parent / "my-profile.json"
+    profile.write_text(json.dumps({"type": "object"}), encoding="utf-8")
+    data = json.loads(package.read_text(encoding="utf-8"))
+    data["profile"] = "my-profile.json"
+    package.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    assert load(package)[1] == []
+    profile.write_text(json.dumps({"type": "object", "required": ["zzz"]}), encoding="utf-8")
+    assert ["zzz" in f.message for f in load(package)[1]] == [True]
+
+
+def test_a_long_value_reads_back_as_it_was_shown(package, folder):
+    schema = package.parent.parent / "schemas" / "agreements.json"
+    data = json.loads(schema.read_text(encoding="utf-8"))
+    data["fields"][0]["constraints"]["pattern"] = "(" + "a" * 300
+    schema.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    _, first = load(package)
+    assert any(f.value and f.value.endswith("(301 characters)") for f in first)
+    assert load(package)[1] == first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -127,6 +128,15 @@ def test_a_reference_from_a_repeated_column_is_found_once_per_value():
     assert local.column.dictionary is not None
     broken = keys.broken_references([[local, _part(["AZN", "USD"], {"type": "string"})]])
     assert broken.tolist() == [False, False, True, False] * 5_000
+
+
+def test_runs_in_threads_put_back_the_memory_pool_they_found():
+    before = pa.default_memory_pool().backend_name
+    package, _ = load("datapackage/datapackage.json")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: run(package, "fast"), range(3)))
+    assert pa.default_memory_pool().backend_name == before
+    assert all(r.findings == results[0].findings for r in results)
 
 
 def test_missing_values_of_the_field_win():

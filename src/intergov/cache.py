@@ -16,7 +16,7 @@ and a folder that cannot be written is left alone.
 
 Used by :func:`intergov.package.load`::
 
-    findings = cache.findings("descriptor", shown, text, lambda: _profile_findings(descriptor, shown, lines))
+    findings = cache.findings("descriptor", shown, descriptor, lines, lambda: _profile_findings(...))
 """
 
 from __future__ import annotations
@@ -24,16 +24,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 from intergov.findings import Finding
 
 #: Bump when the shape of an entry changes.
-_FORMAT = 1
+_FORMAT = 2
+
+#: Profile names frictionless-py knows without reading anything (``Package``/``Resource.metadata_validate``).
+_STANDARD_PROFILE_NAMES = ("data-package", "tabular-data-package", "data-resource", "tabular-data-resource")
 
 
 def folder(environ: Mapping[str, str] = os.environ) -> Path | None:
@@ -53,28 +59,73 @@ def folder(environ: Mapping[str, str] = os.environ) -> Path | None:
         return None
 
 
-def findings(kind: str, place: str, content: str, compute: Callable[[], list[Finding]]) -> list[Finding]:
-    """The findings ``compute`` gives for ``content``, checked as ``kind`` at ``place``; remembered.
+def findings(
+    kind: str, place: str, document: Any, lines: Mapping[tuple, int], compute: Callable[[], list[Finding]]
+) -> list[Finding]:
+    """The findings ``compute`` gives for ``document``, checked as ``kind`` at ``place``; remembered.
 
     ``place`` is the file as findings show it (and, for a schema written inside
-    the descriptor, where in it); ``content`` must hold everything else the
-    findings depend on besides the code (a schema's JSON, and the line of each
-    of its values).
+    the descriptor, where in it); ``document`` the JSON checked and ``lines``
+    the line of each of its values. A document that names a profile
+    frictionless-py would fetch (:func:`self_contained`) is checked every time.
     """
     where = folder()
-    if where is None:
+    if where is None or not self_contained(document):
         return compute()
     entry = where / f"{_digest(kind, place)}.json"
-    key = _digest(str(_FORMAT), _code(), kind, place, content)
+    key = _digest(str(_FORMAT), _code(), kind, place, json.dumps([document, list(lines.items())]))
     try:
         stored = json.loads(entry.read_text(encoding="utf-8"))
         if stored["key"] == key:
-            return [Finding(**f) for f in stored["findings"]]
-    except (OSError, ValueError, KeyError, TypeError):
+            return [_finding(f) for f in stored["findings"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # no entry yet, or one that cannot be used: recompute
     found = compute()
     _write(entry, {"key": key, "findings": [f.to_dict() for f in found]})
     return found
+
+
+def self_contained(document: Any) -> bool:
+    """Whether checking ``document`` needs nothing but itself.
+
+    A ``profile`` or ``$schema`` other than the standard ones makes
+    frictionless-py read another file or fetch a URL, whose content can change
+    while the document does not.
+
+    >>> self_contained({"$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+    ...                 "resources": [{"profile": "tabular-data-resource"}]})
+    True
+    >>> self_contained({"resources": [{"profile": "my-profile.json"}]})
+    False
+    """
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("profile", "profiles", "$schema"):
+                    named = item if isinstance(item, list) else [item]
+                    if not all(isinstance(n, str) and _standard_profile(n) for n in named):
+                        return False
+                stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True
+
+
+def _standard_profile(name: str) -> bool:
+    """A profile frictionless-py has with it: a standard name, or a datapackage.org profile URL."""
+    if name in _STANDARD_PROFILE_NAMES:
+        return True
+    url = urlparse(name)
+    return (url.scheme, url.netloc) == ("https", "datapackage.org") and bool(re.match(r"/profiles/\d+\.\d+/", url.path))
+
+
+def _finding(stored: dict) -> Finding:
+    """A finding as stored; its value is already shortened (``Finding`` would shorten it again)."""
+    finding = Finding(**{**stored, "value": None})
+    object.__setattr__(finding, "value", stored["value"])
+    return finding
 
 
 def _write(entry: Path, stored: dict) -> None:

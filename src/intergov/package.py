@@ -122,7 +122,9 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     if not isinstance(descriptor, dict):
         return None, [_finding(shown, 1, "descriptor-invalid", "the descriptor must be a JSON object")]
     lines = json_lines(text)
-    findings = cache.findings("descriptor", shown, text, lambda: _profile_findings(descriptor, shown, lines))
+    findings = cache.findings(
+        "descriptor", shown, descriptor, lines, lambda: _profile_findings(descriptor, shown, lines)
+    )
     root = descriptor_path.parent
     resources = []
     entries = descriptor.get("resources")
@@ -288,9 +290,8 @@ def _schema(
     else:
         return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")], None
     place = schema_shown if isinstance(ref, str) else f"{shown}#/{'/'.join(map(str, here))}"
-    checked = json.dumps([schema, list(schema_lines.items())])
     found = cache.findings(
-        "schema", place, checked, lambda: schema_findings(schema, "", schema_shown, lines=schema_lines)
+        "schema", place, schema, schema_lines, lambda: schema_findings(schema, "", schema_shown, lines=schema_lines)
     )
     return (None if found else schema), found, Place(schema_shown, schema_lines)
 

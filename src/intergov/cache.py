@@ -4,9 +4,11 @@ Checking ``datapackage.json`` against the Data Package profile, and each
 Table Schema against its profile, imports frictionless-py and runs its
 validators: about 0.2 s on every run, for JSON files that rarely change. Their
 findings are kept on disk, keyed by everything they depend on: the JSON
-checked, the path findings show, and the code that checks it (intergov's own
-modules and the installed frictionless-py). A run where none of that changed
-reads them back and never imports frictionless-py; any change recomputes them.
+checked, the path findings show, and the code that checks it (Python,
+intergov's own modules, the libraries installed with frictionless-py). A run
+where none of that changed reads them back and never imports frictionless-py;
+any change recomputes them. JSON naming a profile that frictionless-py would
+read from elsewhere is checked every time.
 
 The folder is ``$INTERGOV_CACHE_DIR``, else ``$XDG_CACHE_HOME/intergov``,
 else ``~/.cache/intergov``; an empty ``INTERGOV_CACHE_DIR`` turns the cache
@@ -25,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -153,18 +156,17 @@ def _digest(*parts: str) -> str:
 
 @cache
 def _code() -> str:
-    """What identifies the checking code: intergov's own modules, frictionless-py and jsonschema as installed.
+    """What identifies the checking code: Python, intergov's own modules, and the libraries installed with it.
 
-    Read from the file system (sizes and modification times, the installed
-    distributions' names, which carry their versions) rather than by
-    importing them. jsonschema writes the profile messages frictionless-py reports.
+    Read from the file system (intergov's module sizes and modification
+    times, the names of the distributions installed beside frictionless-py,
+    which carry their versions: frictionless-py, jsonschema and the validators
+    they use) rather than by importing anything.
     """
     ours = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(__file__).parent.glob("*.py"))
-    theirs = []
-    for name in ("frictionless", "jsonschema"):
-        spec = find_spec(name)
-        if spec is not None and spec.origin:
-            init = Path(spec.origin)
-            installed = sorted(p.name for p in init.parent.parent.glob(f"{name}-*.dist-info"))
-            theirs.append([name, installed, init.stat().st_mtime_ns])
-    return json.dumps([ours, theirs])
+    spec = find_spec("frictionless")
+    installed = []
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        installed = [str(site), *sorted(p.name for p in site.glob("*.dist-info"))]
+    return json.dumps([sys.version, ours, installed])

@@ -124,6 +124,8 @@ def _finish(item: Checked) -> tuple[str, tuple[Table, list[Finding]]]:
     """The resource's name, its frames, and its findings once its keys are checked."""
     findings, _, _ = translate.findings(item.resource, item.errors, item.records.lines)
     table, found = _table(item)
+    item.columns.clear()  # the frames hold what is needed of them; the rest can go now
+    release_memory()
     return item.resource.name, (table, findings + found)
 
 

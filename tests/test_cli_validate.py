@@ -268,17 +268,24 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], None], str]] = {
 }
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["uncached", "cached"])
 @pytest.mark.parametrize("case", list(BAD_INPUTS.values()), ids=list(BAD_INPUTS))
-def test_bad_input_gives_findings_not_a_traceback(tmp_path: Path, case: tuple[Callable[[Path], None], str]) -> None:
-    """Each bad input becomes findings in the text format (every line parses) and exit code 1."""
+def test_bad_input_gives_findings_not_a_traceback(
+    tmp_path: Path, case: tuple[Callable[[Path], None], str], cached: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each bad input becomes findings in the text format (every line parses) and exit code 1, run after run."""
     edit, rule = case
     descriptor = copy_package(tmp_path)
     edit(descriptor)
-    result = invoke(str(descriptor))
-    rules = {m["rule"] for m in parse(result.output)[0]}
-    assert rule in rules
-    assert "rule-crashed" not in rules
-    assert result.exit_code == 1
+    if cached:
+        monkeypatch.setenv("INTERGOV_CACHE_DIR", str(tmp_path / "cache"))
+    runs = [invoke(str(descriptor)) for _ in range(2 if cached else 1)]  # computed, then read back
+    for result in runs:
+        rules = {m["rule"] for m in parse(result.output)[0]}
+        assert rule in rules
+        assert "rule-crashed" not in rules
+        assert result.exit_code == 1
+    assert len({result.output for result in runs}) == 1
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "github"])

@@ -76,7 +76,10 @@ def findings(
     if where is None or not self_contained(document):
         return compute()
     entry = where / f"{_digest(kind, place)}.json"
-    key = _digest(str(_FORMAT), _code(), kind, place, json.dumps([document, list(lines.items())]))
+    try:
+        key = _digest(str(_FORMAT), _code(), kind, place, json.dumps([document, list(lines.items())]))
+    except (RecursionError, ValueError):  # JSON nested too deeply to write back: checked every time
+        return compute()
     try:
         stored = json.loads(entry.read_text(encoding="utf-8"))
         if stored["key"] == key:

@@ -197,10 +197,10 @@ def _read(resource: Resource) -> tuple[Resource, list[Finding], Checked | None]:
     usable, found = text.check(data, resource.display, laid_out)
     if not usable:
         return resource, found, None
-    item = _check(resource, read(data, len(ts.fields(resource.schema)), laid_out))
-    del data, laid_out  # the columns hold what is needed of the file
+    records = read(data, len(ts.fields(resource.schema)), laid_out)
+    del data, laid_out  # the columns of text hold what is needed of the file
     release_memory()
-    return resource, found, item
+    return resource, found, _check(resource, records)
 
 
 def expected_fields(schema: Mapping[str, Any], labels: list[str]) -> list[Mapping[str, Any]]:

@@ -146,3 +146,20 @@ def test_a_long_value_reads_back_as_it_was_shown(package, folder):
     _, first = load(package)
     assert any(f.value and f.value.endswith("(301 characters)") for f in first)
     assert load(package)[1] == first
+
+
+@pytest.mark.parametrize(
+    ("document", "contained"),
+    [
+        ({"$schema": "https://datapackage.org/profiles/2.0/datapackage.json", "resources": [{"name": "a"}]}, True),
+        ({"profile": "tabular-data-package", "resources": [{"profile": "tabular-data-resource"}]}, True),
+        ({"$schema": "https://example.org/my-own-profile.json"}, True),  # only names a version: never fetched
+        ({"profile": "https://datapackage.org/profiles/2.0/datapackage.json"}, False),  # a profile URL is fetched
+        ({"profile": "data-resource"}, False),  # a resource's name on the package: read as a file
+        ({"resources": [{"profile": "data-package"}]}, False),
+        ({"resources": [{"schema": {"fields": [], "profile": "x"}}]}, False),
+        ({"profiles": ["data-package"]}, False),
+    ],
+)
+def test_only_json_frictionless_reads_nothing_else_for_is_cached(document, contained):
+    assert cache.self_contained(document) is contained

@@ -8,7 +8,7 @@ checked, the path findings show, and the code that checks it (Python,
 intergov's own modules, the libraries installed with frictionless-py). A run
 where none of that changed reads them back and never imports frictionless-py;
 any change recomputes them. JSON naming a profile that frictionless-py would
-read from elsewhere is checked every time.
+read from a file or fetch is checked every time.
 
 The folder is ``$INTERGOV_CACHE_DIR``, else ``$XDG_CACHE_HOME/intergov``,
 else ``~/.cache/intergov``; an empty ``INTERGOV_CACHE_DIR`` turns the cache
@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -34,15 +33,15 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from intergov.findings import Finding
 
 #: Bump when the shape of an entry changes.
 _FORMAT = 2
 
-#: Profile names frictionless-py knows without reading anything (``Package``/``Resource.metadata_validate``).
-_STANDARD_PROFILE_NAMES = ("data-package", "tabular-data-package", "data-resource", "tabular-data-resource")
+#: The profiles frictionless-py knows without reading anything (``Package``/``Resource.metadata_validate``).
+_PACKAGE_PROFILES = ("data-package", "tabular-data-package")
+_RESOURCE_PROFILES = ("data-resource", "tabular-data-resource")
 
 
 def folder(environ: Mapping[str, str] = os.environ) -> Path | None:
@@ -92,39 +91,32 @@ def findings(
 
 
 def self_contained(document: Any) -> bool:
-    """Whether checking ``document`` needs nothing but itself.
+    """Whether checking ``document`` (a descriptor or a Table Schema) needs nothing but itself.
 
-    A ``profile`` or ``$schema`` other than the standard ones makes
-    frictionless-py read another file or fetch a URL, whose content can change
-    while the document does not.
+    frictionless-py knows two ``profile`` names for a package and two for a
+    resource; any other ``profile`` (a URL too) it reads from a file or
+    fetches, and that can change while the document does not. (``$schema``
+    only names a version: it is never fetched.)
 
-    >>> self_contained({"$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-    ...                 "resources": [{"profile": "tabular-data-resource"}]})
+    >>> self_contained({"profile": "data-package", "resources": [{"profile": "tabular-data-resource"}]})
     True
-    >>> self_contained({"resources": [{"profile": "my-profile.json"}]})
-    False
+    >>> self_contained({"resources": [{"profile": "my-profile.json"}]}), self_contained({"profile": "data-resource"})
+    (False, False)
     """
+    resources = document.get("resources") if isinstance(document, dict) else None
+    entries = {id(r) for r in resources if isinstance(r, dict)} if isinstance(resources, list) else set()
     stack = [document]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
+            known = _PACKAGE_PROFILES if value is document else _RESOURCE_PROFILES if id(value) in entries else ()
             for key, item in value.items():
-                if key in ("profile", "profiles", "$schema"):
-                    named = item if isinstance(item, list) else [item]
-                    if not all(isinstance(n, str) and _standard_profile(n) for n in named):
-                        return False
+                if key == "profiles" or (key == "profile" and item not in known):
+                    return False
                 stack.append(item)
         elif isinstance(value, list):
             stack.extend(value)
     return True
-
-
-def _standard_profile(name: str) -> bool:
-    """A profile frictionless-py has with it: a standard name, or a datapackage.org profile URL."""
-    if name in _STANDARD_PROFILE_NAMES:
-        return True
-    url = urlparse(name)
-    return (url.scheme, url.netloc) == ("https", "datapackage.org") and bool(re.match(r"/profiles/\d+\.\d+/", url.path))
 
 
 def _finding(stored: dict) -> Finding:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made (the fast engine reads files meanwhile)
+    import pandas as pd
 
 Field = Mapping[str, Any]
 TableSchema = Mapping[str, Any]
@@ -163,6 +165,7 @@ def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] | None =
     The parse is the Table Schema layer's own (:func:`intergov.engine.fast_types.cast`),
     so a typed value is exactly what frictionless-py reads from the cell.
 
+    >>> import pandas as pd
     >>> cast_column(pd.Series(["19", "", "x"]), {"name": "n", "type": "integer"}).tolist()
     [19, <NA>, <NA>]
     """
@@ -177,6 +180,8 @@ def cast_column(text: pd.Series, field: Field, missing: tuple[str, ...] | None =
 
 def cast_frame(text: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     """Cast a frame of text cells (one column per field) to a typed frame."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             f["name"]: cast_column(text[f["name"]], f, missing_values(schema, f))

@@ -45,10 +45,9 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -63,6 +62,9 @@ from intergov.engine.translate import Error
 from intergov.findings import Finding
 from intergov.messages import unique_key_finding
 from intergov.package import Package, Resource
+
+if TYPE_CHECKING:  # imported by run() while the files are read
+    import pandas as pd
 
 #: Tables at least this long parse their columns in parallel threads.
 _PARALLEL_ROWS = 50_000
@@ -96,12 +98,17 @@ def run(package: Package) -> EngineResult:
 
 def _run(package: Package) -> EngineResult:
     result = EngineResult()
-    # The largest file first, while the others wait: its transient copies come and go before
-    # the other tables are held. Then a file per core (pyarrow and numpy let go of the GIL).
     by_size = sorted(package.resources, key=lambda r: -r.file.stat().st_size)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        done = [_read(by_size[0])] if by_size else []
-        done += pool.map(_read, by_size[1:])
+        # The largest file first, while the others wait: its transient copies come and go before the
+        # other tables are held. It is read into columns of text on a thread (pyarrow and numpy let go
+        # of the GIL) while this one imports pandas, which only the frames need; then its columns are
+        # parsed a column per core. Then a file per core.
+        largest = pool.submit(_read, by_size[0]) if by_size else None
+        import pandas  # noqa: F401
+
+        done = [_parse(*largest.result())] if largest else []
+        done += pool.map(lambda resource: _parse(*_read(resource)), by_size[1:])
     checked: dict[str, Checked] = {}
     for resource, found, item in done:
         result.findings.extend(found)
@@ -190,8 +197,8 @@ def _libc():
 # Cells
 
 
-def _read(resource: Resource) -> tuple[Resource, list[Finding], Checked | None]:
-    """Check one file's text; read and check its records if it is usable (``None`` if not)."""
+def _read(resource: Resource) -> tuple[Resource, list[Finding], Records | None]:
+    """Check one file's text; its records as columns of text if it is usable (``None`` if not)."""
     data = resource.file.read_bytes()
     laid_out = text.layout(data)
     usable, found = text.check(data, resource.display, laid_out)
@@ -200,7 +207,12 @@ def _read(resource: Resource) -> tuple[Resource, list[Finding], Checked | None]:
     records = read(data, len(ts.fields(resource.schema)), laid_out)
     del data, laid_out  # the columns of text hold what is needed of the file
     release_memory()
-    return resource, found, _check(resource, records)
+    return resource, found, records
+
+
+def _parse(resource: Resource, found: list[Finding], records: Records | None):
+    """Parse and check the records read by :func:`_read` (``None`` for an unusable file)."""
+    return resource, found, None if records is None else _check(resource, records)
 
 
 def expected_fields(schema: Mapping[str, Any], labels: list[str]) -> list[Mapping[str, Any]]:
@@ -450,6 +462,8 @@ def _table(item: Checked) -> tuple[Table, list[Finding]]:
     kept (so none when the header has another number of columns); the typed
     cells this layer reported are null.
     """
+    import pandas as pd
+
     names = ts.field_names(item.resource.schema)
     records = item.records
     keep = (records.counts == len(names)) & ~item.blank

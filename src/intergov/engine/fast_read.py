@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv  # here, not on the threads that read (while another imports pandas)
 
 from intergov.engine.text import Layout, positions
 from intergov.lines import records
@@ -123,8 +124,6 @@ def _cell_counts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarra
 
 def _read_table(data: bytes, offset: int, width: int, spanning: bool) -> pa.Table | None:
     """Records after the header with ``width`` cells, all as text (pyarrow skips the others)."""
-    import pyarrow.csv as pacsv
-
     if offset >= len(data):
         return None
     names = [f"f{i}" for i in range(width)]

@@ -25,14 +25,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from intergov import schema as ts
 from intergov.engine.fast_cells import EXACT_DIGITS, Field, read_residue
+
+if TYPE_CHECKING:  # imported where a Series is made
+    import pandas as pd
 
 #: Canonical forms: frictionless-py accepts every cell matching them, with the value parsed here.
 _INTEGER = r"^-?[0-9]{1,18}$"
@@ -277,10 +280,13 @@ def series(column: Column, valid: np.ndarray, index: pd.Index, rows: np.ndarray 
     The dtype is :func:`intergov.schema.pandas_dtype`; cells not ``valid`` are
     null. Text shares the character data of the pyarrow array.
 
+    >>> import pandas as pd
     >>> column = cast(pa.array(["2022-08-24", "x"]), {"name": "d", "type": "date"}, ("",))
     >>> series(column, np.array([True, True]), pd.RangeIndex(2)).tolist()
     [Timestamp('2022-08-24 00:00:00'), NaT]
     """
+    import pandas as pd
+
     values = column.typed if rows is None else column.typed.take(pa.array(rows, pa.int64()))
     if rows is not None:
         valid = valid[rows]

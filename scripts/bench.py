@@ -169,7 +169,7 @@ def curator_loop(repeat: int, cache: str) -> Measure:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the slower commands below 1M rows (the fastest counts)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the slow commands below 1M rows")
     parser.add_argument("--frictionless-limit", type=int, default=1_000_000, help="largest size to run frictionless on")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)

@@ -101,13 +101,14 @@ def value_reader(field: Field) -> Callable[[Any], Any]:
     """
     kind = field.get("type", "string")
     plain_string = kind == "string" and field.get("format") not in _CHECKED_STRING_FORMATS
+    field_json = _field_json(field)
 
     def read(value: Any) -> Any:
         if kind in ("integer", "number") and type(value) is int:  # not a bool
             return value
         if plain_string:
             return value if isinstance(value, str) else None
-        return _value_reader(_field_json(field))(value)
+        return _value_reader(field_json)(value)
 
     return read
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from intergov.engine.fast_cells import cell_reader
-from intergov.engine.fast_types import Column, mask_of, repetitive
+from intergov.engine.fast_types import Column, encode, mask_of, repetitive
 
 #: Float64 holds every integer up to 2**53 exactly.
 _EXACT_INTEGER = 2**53
@@ -164,10 +164,7 @@ def string_codes(values: pa.ChunkedArray) -> np.ndarray:
     of mostly distinct values (identifiers) are ranked, which is faster there.
     """
     if repetitive(values):
-        encoded = pc.dictionary_encode(values)
-        flat = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks] or [np.zeros(0)])
-        flat = np.nan_to_num(flat.astype(np.float64), nan=NULL).astype(np.int64) if encoded.null_count else flat
-        return flat.astype(np.int64)
+        return encode(values)[1].astype(np.int64)  # null is -1: NULL
     ranks = pc.rank(values, tiebreaker="dense").to_numpy(zero_copy_only=False).astype(np.int64) - 1
     return np.where(np.asarray(pc.is_valid(values).to_numpy(), bool), ranks, NULL)
 

@@ -98,12 +98,8 @@ class Column:
         (['AZN', 'USD'], [0, 1, 0])
         """
         if self._encoded is False:  # not asked yet (not a functools.cached_property: on 3.11 it locks per class)
-            found = None
-            if repetitive(self.text):
-                encoded = pc.dictionary_encode(self.text).combine_chunks()
-                if len(encoded.dictionary):  # some cell has text
-                    found = encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-            self._encoded = found
+            found = encode(self.text) if repetitive(self.text) else None
+            self._encoded = found if found is not None and len(found[0]) else None  # None: no cell has text
         return self._encoded
 
     def per_cell(self, test: Callable[[pa.ChunkedArray], np.ndarray]) -> np.ndarray:
@@ -331,6 +327,17 @@ def repetitive(values: pa.ChunkedArray) -> bool:
     sample = values.take(pa.array(np.linspace(0, n - 1, _SAMPLE).astype(np.int64))).to_pylist()
     repeats = _SAMPLE - len(set(sample))
     return repeats > 8 * _SAMPLE**2 / n
+
+
+def encode(values: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of ``values``, and each cell's index into them (-1 for null).
+
+    >>> distinct, indices = encode(pa.chunked_array([["b", None], ["a", "b"]]))
+    >>> distinct.to_pylist(), indices.tolist()
+    (['b', 'a'], [0, -1, 1, 0])
+    """
+    encoded = pc.dictionary_encode(values).combine_chunks()
+    return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
 
 
 def chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:

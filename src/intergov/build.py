@@ -4,8 +4,12 @@ Nothing invalid is published: the package is validated first, and a blocking
 finding stops the build before anything is written. Nor is anything published
 that is not in canonical form: a table that ``intergov fmt --check`` would list
 stops the build too (run ``intergov fmt``), so the published CSV is the source
-file, byte for byte. The package's ``name`` names the release folder, so it
-must be a plain name (:data:`NAME`), and the folder must land inside ``dist/``.
+file, byte for byte. The package's ``name`` names the release folder and each
+resource's name its files, so they must be plain names
+(:data:`intergov.paths.NAME`), and every output must land inside ``dist/``;
+``CHANGELOG.md`` and ``LICENSE`` must be the project's own files, not links
+leading elsewhere (:mod:`intergov.paths`: validation refuses the same names,
+and build checks them again).
 The release holds
 
 - ``datapackage.json``: Data Package v2, the version, ``created`` (see
@@ -20,7 +24,11 @@ Every file is made in memory first, so the build is byte-for-byte
 reproducible (fixed order, fixed zip timestamps) and can be compared with a
 version already in ``dist/``: the same content is left as it is, different
 content is refused (a published version is never overwritten). New files are
-written to a temporary folder inside ``dist/`` and renamed into place.
+written to a temporary folder inside ``dist/`` and renamed into place, while the
+build holds a lock on the ``dist/`` folder itself (``flock``, so no lock file is
+left among the outputs): builds into one ``dist/`` take turns, so ``SHA256SUMS``
+keeps every version's lines, and a staging folder left by a killed build is
+removed by the next one.
 
 >>> built = build("datapackage/datapackage.json", "dist")  # doctest: +SKIP
 >>> built.folder  # doctest: +SKIP
@@ -30,15 +38,16 @@ PosixPath('dist/intergov-0.1.0')
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +63,7 @@ from intergov.dictionary import readme
 from intergov.engine import Table
 from intergov.fmt import format_package
 from intergov.package import Package, display_path
+from intergov.paths import UnsafePath, dist_entry, name_problem, project_file
 from intergov.reader import FILE_PROPERTIES, PARQUET, PARQUET_MEDIATYPE, PARQUET_SUFFIX, sha256
 from intergov.release import CHANGELOG, LICENSE, Version, has_entry, parse_version, project_folder, release_time
 from intergov.report.text import line as finding_line
@@ -61,8 +71,8 @@ from intergov.validate import Result, validate
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 SUMS = "SHA256SUMS"
-#: What a package ``name`` must be to name a release folder: no ``/``, no leading ``.``, nothing to escape ``dist/``.
-NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+#: The prefix of the staging folders a build makes in ``dist/`` (any left while no build holds the lock are stale).
+STAGING = ".intergov-staging-"
 #: Zip entry time when the release has no ``created`` (the earliest a zip can record).
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -146,9 +156,13 @@ def build(
     Raises :class:`InvalidPackage` (blocking findings, including numbers that
     cannot be exact in Parquet: rule ``number-precision``), :class:`NotCanonical`
     (run ``intergov fmt``), :class:`VersionExists`, :class:`PublishError` (``dist``
-    cannot be written), :class:`BuildError` (a missing CHANGELOG entry or LICENSE,
-    a package name that cannot name a folder), :class:`intergov.package.PackageError`
-    (no package) and :class:`intergov.release.ReleaseError` (a version that is not semver).
+    cannot be written, or an entry of it resolves elsewhere), :class:`BuildError`
+    (a missing CHANGELOG entry or LICENSE, a package name that cannot name a
+    folder), :class:`intergov.paths.UnsafePath` (a resource name that is not a
+    plain name, a CHANGELOG or LICENSE linked outside the repository),
+    :class:`intergov.package.PackageError` (no package) and
+    :class:`intergov.release.ReleaseError` (a version that is not semver, a
+    shallow clone without ``SOURCE_DATE_EPOCH``).
     """
     result = validate(path, strict=strict)
     every = result.findings
@@ -167,6 +181,9 @@ def build(
     resources: list[dict[str, Any]] = []
     frames: dict[str, pd.DataFrame] = {}
     for resource in package.resources:
+        problem = name_problem(resource.name)  # validation refuses it too: never a file outside data/
+        if problem:
+            raise UnsafePath(f"not built: resource name {problem}; it names the release's files")
         name, table = resource.name, result.tables[resource.name]
         text, typed = table.text.sort_index(), table.typed.sort_index()  # file order: canonical, so sorted by key
         frames[name] = text
@@ -188,13 +205,13 @@ def release_stem(package: Package, version: Version) -> str:
     """``<name>-<version>``: the name of the release folder and zip.
 
     Raises :class:`BuildError` when the package's ``name`` is not a plain name
-    (:data:`NAME`): a ``/`` or ``..`` in it would put the release outside ``dist/``.
+    (:data:`intergov.paths.NAME`): a ``/`` or ``..`` in it would put the release outside ``dist/``.
     """
     name = package.descriptor.get("name", "data")
-    if not isinstance(name, str) or not NAME.fullmatch(name):
+    problem = name_problem(name)
+    if problem:
         raise BuildError(
-            f"{display_path(package.descriptor_path)}: the package name {name!r} cannot name a release folder: "
-            f"use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (^{NAME.pattern}$)"
+            f"{display_path(package.descriptor_path)}: the package name cannot name a release folder: {problem}"
         )
     return f"{name}-{version}"
 
@@ -217,9 +234,9 @@ def _canonical_files(package: Package) -> dict[str, bytes]:
 
 
 def _project_files(package: Package, version: Version) -> tuple[Path, Path]:
-    """``CHANGELOG.md`` (with an entry for ``version``) and ``LICENSE`` in the project folder."""
+    """``CHANGELOG.md`` (with an entry for ``version``) and ``LICENSE``: the project's own, never links elsewhere."""
     project = project_folder(package.descriptor_path)
-    changelog, licence = project / CHANGELOG, project / LICENSE
+    changelog, licence = project_file(project, CHANGELOG), project_file(project, LICENSE)
     for file in (changelog, licence):
         if not file.is_file():
             raise BuildError(f"no {file.name} at {display_path(file)}: a release ships it")
@@ -324,45 +341,58 @@ def zip_bytes(stem: str, files: Mapping[str, bytes], created: datetime | None) -
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """The files of a release folder by relative path (a link is not followed: it makes the tree differ)."""
+    files = sorted(folder.rglob("*"))
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files if p.is_file() and not p.is_symlink()}
 
 
 def _publish(dist: Path, stem: str, files: Mapping[str, bytes], archive: bytes) -> tuple[Path, Path, Path, bool]:
     """Put the release folder, zip and sums into ``dist``, unless the same version is there with other content.
 
-    Raises :class:`BuildError` when the folder or zip would resolve outside
-    ``dist`` (a ``..`` in ``stem``, a link), :class:`PublishError` when ``dist``
-    cannot be written (the :class:`OSError` says why).
+    Raises :class:`PublishError` when ``dist`` cannot be written (the
+    :class:`OSError` says why), or when the folder, zip or sums would resolve
+    outside ``dist`` (a ``..`` in ``stem``, a link).
     """
     try:
-        _inside(dist, dist / stem, dist / f"{stem}.zip")
-        return _write(dist, stem, files, archive)
+        dist.mkdir(parents=True, exist_ok=True)
+        with _locked(dist):
+            targets = dist_entry(dist, stem), dist_entry(dist, f"{stem}.zip"), dist_entry(dist, SUMS)
+            return _write(dist, stem, files, archive, *targets)
+    except UnsafePath as e:
+        raise PublishError(f"not built: {e}") from e
     except OSError as e:
         raise PublishError(f"cannot publish {stem} into {display_path(dist)}: {e}") from e
 
 
-def _inside(dist: Path, *targets: Path) -> None:
-    """Refuse a target that does not resolve to an entry directly inside ``dist`` (following links)."""
-    root = dist.resolve()
-    for target in targets:
-        if target.resolve().parent != root:
-            raise BuildError(
-                f"not built: {display_path(target)} resolves to {target.resolve()}, outside {display_path(dist)}; "
-                "a release is only ever written into the dist folder"
-            )
+@contextmanager
+def _locked(dist: Path) -> Iterator[None]:
+    """Hold the lock of ``dist`` (waiting for another build to finish there), then remove stale staging folders.
+
+    While a build holds the lock no other one writes in ``dist``, so any
+    staging folder found then was left by a build that was killed.
+    """
+    handle = os.open(dist, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        for stale in dist.glob(f"{STAGING}*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
-def _write(dist: Path, stem: str, files: Mapping[str, bytes], archive: bytes) -> tuple[Path, Path, Path, bool]:
-    """:func:`_publish`'s writing: compare with what is there, stage in ``dist``, rename into place."""
-    folder, zipped, sums = dist / stem, dist / f"{stem}.zip", dist / SUMS
+def _write(
+    dist: Path, stem: str, files: Mapping[str, bytes], archive: bytes, folder: Path, zipped: Path, sums: Path
+) -> tuple[Path, Path, Path, bool]:
+    """:func:`_publish`'s writing, under the lock: compare with what is there, stage in ``dist``, rename into place."""
     reused = folder.exists() or zipped.exists()
     if (folder.exists() and _tree(folder) != dict(files)) or (zipped.exists() and zipped.read_bytes() != archive):
         raise VersionExists(
             f"{display_path(folder)} is already built with different content, and a published version is never "
             "overwritten: bump the version in datapackage.json (`intergov release check` says how far)"
         )
-    dist.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=dist))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{stem}.", dir=dist))
     try:
         if not folder.exists():
             for name, data in files.items():

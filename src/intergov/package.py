@@ -4,12 +4,16 @@ This is the descriptor layer: it reads ``datapackage.json`` and each Table
 Schema it points to, and reports what is wrong with them as findings (with the
 line in the JSON file), before any data file is opened.
 
-A resource path must stay inside the package folder: no URL, no absolute path,
-no ``..``, no symlink that leads outside. A schema path must stay inside the
-package folder too, or inside the project's ``schemas/`` folder beside it (the
-source package reaches ``schemas/`` through the ``datapackage/schemas`` link,
-so each field is defined once and plain ``frictionless validate`` still works).
-Each Table Schema is checked by :mod:`intergov.schema_checks`.
+Paths and names are judged by :mod:`intergov.paths`: a resource path must stay
+inside the package folder (no URL, no absolute path, no ``..``, no NUL, no
+symlink that leads outside); a schema path must stay inside the package folder
+too, or inside the project's ``schemas/`` folder beside it (the source package
+reaches ``schemas/`` through the ``datapackage/schemas`` link, so each field is
+defined once and plain ``frictionless validate`` still works); a resource name
+names the release's files, so it must be a plain name; ``$schema`` and
+``profile`` never lead to a file outside or a URL. A JSON object that repeats a
+key is refused (readers disagree on which value counts). Each Table Schema is
+checked by :mod:`intergov.schema_checks`.
 
 >>> pkg, found = load("datapackage/datapackage.json")  # doctest: +SKIP
 >>> [r.name for r in pkg.resources][:2]  # doctest: +SKIP
@@ -28,6 +32,7 @@ from typing import Any
 
 from intergov import cache
 from intergov.findings import ERROR, Finding
+from intergov.paths import UnsafePath, contained, display_path, name_problem, path_problem, reference_problems
 from intergov.schema_checks import (
     SAID_BETTER,
     Place,
@@ -86,14 +91,6 @@ class Package:
         return next((r for r in self.resources if r.name == name), None)
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it, else absolute."""
-    try:
-        return str(Path(path).absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(Path(path).absolute())
-
-
 def locate(path: str | os.PathLike[str]) -> Path:
     """The descriptor file for ``path`` (a descriptor or a folder holding one).
 
@@ -116,16 +113,19 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     """
     descriptor_path = locate(path)
     shown = display_path(descriptor_path)
-    descriptor, text, finding = _read_json(descriptor_path, shown, "descriptor-json")
-    if finding:
-        return None, [finding]
+    descriptor, text, found = _read_json(descriptor_path, shown, "descriptor-json")
+    if found:
+        return None, found
     if not isinstance(descriptor, dict):
         return None, [_finding(shown, 1, "descriptor-invalid", "the descriptor must be a JSON object")]
     lines = json_lines(text)
+    root = descriptor_path.parent
+    refused = _references(descriptor, "package", root, shown, lines)
+    if refused:  # frictionless-py would read or fetch them while checking the profile
+        return None, refused
     findings = cache.findings(
         "descriptor", shown, descriptor, lines, lambda: _profile_findings(descriptor, shown, lines)
     )
-    root = descriptor_path.parent
     resources = []
     entries = descriptor.get("resources")
     if not isinstance(entries, list) or not entries:
@@ -154,28 +154,75 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
         resources.append(resource)
         schema_places[resource.name] = place
     declared = {entry["name"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
-    usable, found = _references(resources, declared, schema_places)
+    usable, found = _foreign_keys(resources, declared, schema_places)
     return Package(root, descriptor_path, descriptor, tuple(usable)), findings + found
 
 
-def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, Finding | None]:
-    """The JSON document in the file at ``path`` and its text, or a finding (``rule`` when it is not JSON)."""
+def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, list[Finding]]:
+    """The JSON document in the file at ``path`` and its text, or findings (``rule`` when it is not JSON).
+
+    An object that repeats a key is refused too, with a finding at the line of
+    each repeated key: JSON readers disagree on which of the values counts.
+    """
     try:
         data = path.read_bytes()
     except OSError as e:
-        return None, "", _finding(shown, None, "descriptor-unreadable", f"cannot read the file: {e.strerror}")
+        return None, "", [_finding(shown, None, "descriptor-unreadable", f"cannot read the file: {e.strerror}")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        return None, "", _finding(shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8")
+        return None, "", [_finding(shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8")]
+    repeated: list[tuple[dict, str]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        made: dict = {}
+        for key, value in items:
+            if key in made:
+                repeated.append((made, key))
+            made[key] = value
+        return made
+
     try:
-        return json.loads(text), text, None
+        document = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as e:
         message = f"not valid JSON: {e.msg} (line {e.lineno})"
-        return None, text, Finding(shown, e.lineno, e.colno, None, None, rule, ERROR, message)
+        return None, text, [Finding(shown, e.lineno, e.colno, None, None, rule, ERROR, message)]
     except RecursionError:
-        return None, text, _finding(shown, 1, rule, "not valid JSON: nested too deeply")
+        return None, text, [_finding(shown, 1, rule, "not valid JSON: nested too deeply")]
+    if repeated:
+        return None, text, _repeated_keys(document, repeated, text, shown, rule)
+    return document, text, []
+
+
+def _repeated_keys(document: Any, repeated: list[tuple[dict, str]], text: str, shown: str, rule: str) -> list[Finding]:
+    """A finding at the line of each key repeated in an object of ``document`` (inside an object that is kept)."""
+    where: dict[int, tuple] = {}
+    stack: list[tuple[tuple, Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            where[id(value)] = path
+            stack.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+    lines = json_lines(text)
+    found = []
+    for made, key in repeated:
+        if id(made) in where:
+            message = (
+                f"the key {key!r} is written twice in one object; JSON readers disagree on which value counts: keep one"
+            )
+            found.append(_finding(shown, lines.get((*where[id(made)], key)), rule, message, key))
+    return found
+
+
+def _references(document: Any, kind: str, root: Path, shown: str, lines: dict[tuple, int]) -> list[Finding]:
+    """An ``unsafe-path`` finding for each ``$schema`` or ``profile`` that leads outside (:mod:`intergov.paths`)."""
+    return [
+        _finding(shown, lines.get(path), "unsafe-path", message, value)
+        for path, value, message in reference_problems(document, kind, root)
+    ]
 
 
 def _profile_findings(descriptor: dict, shown: str, lines: dict[tuple, int]) -> list[Finding]:
@@ -210,26 +257,8 @@ def _refused_paths(descriptor: dict) -> set[str]:
     paths = set()
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
-            paths.update(p for p in (entry.get("path"), entry.get("schema")) if isinstance(p, str) and _unsafe(p))
+            paths.update(p for p in (entry.get("path"), entry.get("schema")) if isinstance(p, str) and path_problem(p))
     return paths
-
-
-def _unsafe(path: str) -> str | None:
-    """Why ``path`` is not a safe relative path, or ``None`` when it is."""
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", path) or path.startswith("file:"):
-        return "a URL"
-    if os.path.isabs(path) or path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
-        return "an absolute path"
-    if ".." in re.split(r"[\\/]", path):
-        return "a path that leaves the package folder"
-    if path.startswith("~") or "$" in path or "%" in path:
-        return "a path with a home folder or variable"
-    return None
-
-
-def _inside(path: Path, folders: list[Path]) -> bool:
-    real = path.resolve()
-    return any(real == f or f in real.parents for f in folders)
 
 
 def _resource(
@@ -242,18 +271,19 @@ def _resource(
     name = entry.get("name")
     if not isinstance(name, str) or not name:
         return None, [_finding(shown, line, "descriptor-invalid", f"resource {index + 1} has no name")], None
+    problem = name_problem(name)
+    if problem:
+        message = f"resource name {problem}; it names the release's files data/<name>.csv and data/<name>.parquet"
+        return None, [_finding(shown, lines.get((*here, "name"), line), "unsafe-path", message, name)], None
     path = entry.get("path")
     path_line = lines.get((*here, "path"), line)
     if not isinstance(path, str):
         message = f"resource {name!r} needs one path to a CSV file"
         return None, [_finding(shown, path_line, "descriptor-invalid", message)], None
-    why = _unsafe(path)
-    if why:
-        message = f"resource {name!r}: refused {why}; a resource path must stay inside the package folder"
-        return None, [_finding(shown, path_line, "unsafe-path", message, path)], None
-    file = root / path
-    if not _inside(file, [root.resolve()]):
-        message = f"resource {name!r}: refused a path that leads outside the package folder through a link"
+    try:
+        file = contained(root, path, [root])
+    except UnsafePath as e:
+        message = f"resource {name!r}: refused {e}; a resource path must stay inside the package folder"
         return None, [_finding(shown, path_line, "unsafe-path", message, path)], None
     if not file.is_file():
         return None, [_finding(shown, path_line, "missing-file", f"resource {name!r}: no file at {path}", path)], None
@@ -272,21 +302,21 @@ def _schema(
         schema, schema_shown = ref, shown
         schema_lines = {path[len(here) :]: n for path, n in lines.items() if path[: len(here)] == here}
     elif isinstance(ref, str):
-        why = _unsafe(ref)
-        if why:
-            message = f"resource {name!r}: refused a schema at {why}; keep schemas inside the package"
-            return None, [_finding(shown, line, "unsafe-path", message, ref)], None
-        file = root / ref
-        if not _inside(file, [root.resolve(), (root.parent / "schemas").resolve()]):
-            message = f"resource {name!r}: refused a schema path that leads outside the package"
+        try:
+            file = contained(root, ref, [root, root.parent / "schemas"])
+        except UnsafePath as e:
+            message = f"resource {name!r}: refused a schema at {e}; keep schemas inside the package"
             return None, [_finding(shown, line, "unsafe-path", message, ref)], None
         schema_shown = display_path(file)
         if not file.is_file():
             return None, [_finding(shown, line, "missing-file", f"resource {name!r}: no schema at {ref}", ref)], None
-        schema, schema_text, finding = _read_json(file, schema_shown, "schema-json")
-        if finding:
-            return None, [finding], None
+        schema, schema_text, found = _read_json(file, schema_shown, "schema-json")
+        if found:
+            return None, found, None
         schema_lines = json_lines(schema_text)
+        refused = _references(schema, "schema", root, schema_shown, schema_lines)
+        if refused:  # frictionless-py would read or fetch them while checking the profile
+            return None, refused, None
     else:
         return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")], None
     place = schema_shown if isinstance(ref, str) else f"{shown}#/{'/'.join(map(str, here))}"
@@ -296,7 +326,7 @@ def _schema(
     return (None if found else schema), found, Place(schema_shown, schema_lines)
 
 
-def _references(
+def _foreign_keys(
     resources: list[Resource], declared: set[str], places: Mapping[str, Place]
 ) -> tuple[list[Resource], list[Finding]]:
     """Check the foreign keys to other resources, now that all are known; return the usable resources and findings.

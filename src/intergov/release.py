@@ -7,7 +7,10 @@ version in ``datapackage.json`` is bumped enough for what changed (see
 adds the new version's entry to ``CHANGELOG.md``.
 
 ``CHANGELOG.md`` and ``LICENSE`` live in the project folder: the folder above
-the package's folder (``datapackage/..``, :func:`project_folder`).
+the package's folder (``datapackage/..``, :func:`project_folder`); a link there
+that leads outside the repository is refused (:func:`intergov.paths.project_file`).
+A shallow clone is refused where its missing history would give a wrong answer:
+the release check (tags missing) and a build's ``created`` without ``SOURCE_DATE_EPOCH``.
 
 >>> parse_version("1.2.3").bumped(Level.MINOR)
 Version(major=1, minor=3, patch=0)
@@ -17,11 +20,9 @@ Version(major=1, minor=3, patch=0)
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
-import tarfile
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,7 @@ from pathlib import Path
 from intergov.diff import Level, PackageDiff, compare, read_rows
 from intergov.fmt import ChangedMeanwhile, write_atomic
 from intergov.package import DEFAULT_PACKAGE, Package, display_path, locate
+from intergov.paths import UnsafePath, extract_tree, path_problem, project_file
 from intergov.reader import open_package, release_root, tables
 from intergov.report.diff import render
 
@@ -110,6 +112,11 @@ def repo_root(folder: Path) -> Path | None:
         return None
 
 
+def shallow(repo: Path) -> bool:
+    """Whether ``repo`` is a shallow clone (its history, and the tags on it, may be cut off)."""
+    return git(repo, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+
+
 def release_tags(repo: Path) -> list[tuple[Version, str]]:
     """The release tags (``v`` + semver) in ``repo``, lowest version first."""
     names = git(repo, "tag", "--list", f"{TAG_PREFIX}*").decode().split()
@@ -137,7 +144,8 @@ def release_time(files: Iterable[Path]) -> datetime | None:
     ``SOURCE_DATE_EPOCH`` when set; else the commit time of the latest commit
     that changed any of ``files`` (so commits that touch only code do not change
     it); else ``None`` (outside git, or before the first commit of the files, a
-    build has no ``created``).
+    build has no ``created``). Raises :class:`ReleaseError` in a shallow clone,
+    whose cut-off history would give another commit, and so other bytes.
     """
     epoch = source_date_epoch()
     if epoch:
@@ -146,6 +154,12 @@ def release_time(files: Iterable[Path]) -> datetime | None:
     top = repo_root(files[0].parent) if files else None
     if top is None:
         return None
+    if shallow(top):
+        raise ReleaseError(
+            f"{display_path(top)} is a shallow clone: the release time (`created`) would come from a cut-off "
+            "history, so the build would not be reproducible; fetch the history (`git fetch --unshallow --tags`) "
+            "or set SOURCE_DATE_EPOCH"
+        )
     inside = [str(f.relative_to(top)) for f in files if f.is_relative_to(top)]
     try:
         stamp = git(top, "log", "-1", "--format=%cI", "--", *inside).decode().strip()
@@ -162,8 +176,11 @@ def opened(spec: str, *, repo: str | os.PathLike[str] = ".", package: str = DEFA
     """The package at ``spec``: a package folder or descriptor, a release zip, or a git ref.
 
     A git ref (``v0.1.0``, ``HEAD``) is exported from ``repo`` into a temporary
-    folder, and ``package`` is the descriptor's path inside the tree. A release
-    (folder or zip) is verified against its hashes
+    folder, and ``package`` is the descriptor's path inside the tree: only the
+    package's folder and the ``schemas/`` folder beside it are exported, and a
+    committed link leading out of the tree is refused
+    (:func:`intergov.paths.extract_tree` raises :class:`intergov.paths.UnsafePath`).
+    A release (folder or zip) is verified against its hashes
     (:func:`intergov.reader.open_package`, without ``release``).
 
     >>> with opened("v0.1.0") as old, opened("datapackage") as new:  # doctest: +SKIP
@@ -177,15 +194,19 @@ def opened(spec: str, *, repo: str | os.PathLike[str] = ".", package: str = DEFA
     if path.exists():
         yield open_package(path, release=False)
         return
+    why = path_problem(package)
+    if why:
+        raise UnsafePath(f"--package {package!r}: refused {why}; name the descriptor's path inside the git tree")
     try:
         commit = git(Path(repo), "rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}")
     except ReleaseError as e:
         where = display_path(Path(repo))
-        raise ReleaseError(f"{spec!r} is neither a package folder, a release zip nor a git ref in {where}") from e
+        hint = " (a shallow clone: fetch the history and tags)" if repo_root(Path(repo)) and shallow(Path(repo)) else ""
+        raise ReleaseError(f"{spec!r} is neither a package folder, a release zip nor a git ref in {where}{hint}") from e
     archive = git(Path(repo), "archive", "--format=tar", commit.decode().strip())
+    folder = Path(package).parent
     with tempfile.TemporaryDirectory(prefix="intergov-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+        extract_tree(archive, Path(tmp), [folder.as_posix(), (folder.parent / "schemas").as_posix()], spec)
         descriptor = Path(tmp) / package
         if not descriptor.is_file():
             raise ReleaseError(f"{spec} has no package at {package}")
@@ -256,7 +277,9 @@ class Check:
 def check(path: str | os.PathLike[str] = DEFAULT_PACKAGE) -> Check:
     """Compare the working package at ``path`` with the latest release tag of its git repository.
 
-    Raises :class:`ReleaseError` outside git or for a version that is not semver.
+    Raises :class:`ReleaseError` outside git, in a shallow clone (its tags may
+    be missing: "first release" would pass anything) or for a version that is
+    not semver.
     """
     descriptor = locate(path)
     working = open_package(descriptor, release=False)
@@ -264,6 +287,12 @@ def check(path: str | os.PathLike[str] = DEFAULT_PACKAGE) -> Check:
     top = repo_root(descriptor.resolve().parent)
     if top is None:
         raise ReleaseError(f"{display_path(descriptor)} is not in a git repository: no release tags to compare with")
+    if shallow(top):
+        raise ReleaseError(
+            f"{display_path(top)} is a shallow clone: the release tags and the history may be missing, so the "
+            "check could pass a breaking change; fetch them (`git fetch --unshallow --tags`; in GitHub Actions, "
+            "actions/checkout with fetch-depth: 0)"
+        )
     tags = release_tags(top)
     if not tags:
         return result
@@ -286,8 +315,11 @@ def project_folder(descriptor: Path) -> Path:
 
 
 def changelog_path(path: str | os.PathLike[str]) -> Path:
-    """The project's ``CHANGELOG.md`` for the package at ``path`` (see :func:`project_folder`)."""
-    return project_folder(locate(path)) / CHANGELOG
+    """The project's ``CHANGELOG.md`` for the package at ``path`` (see :func:`project_folder`).
+
+    Raises :class:`intergov.paths.UnsafePath` when it is a link leading outside the repository.
+    """
+    return project_file(project_folder(locate(path)), CHANGELOG)
 
 
 def has_entry(changelog: str, version: Version) -> bool:
@@ -329,10 +361,11 @@ def write_entry(path: str | os.PathLike[str] = DEFAULT_PACKAGE, *, today: date |
 
     The file is replaced atomically (:func:`intergov.fmt.write_atomic`: flushed
     to disk, permissions kept), and only if it still holds what was read.
-    Raises :class:`ReleaseError` when it cannot be read or written.
+    Raises :class:`ReleaseError` when it cannot be read or written,
+    :class:`intergov.paths.UnsafePath` when it is a link leading outside the repository.
     """
-    result = check(path)
     target = changelog_path(path)
+    result = check(path)
     if not result.ok:
         return Written(result, target, False)
     try:

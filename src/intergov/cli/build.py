@@ -31,16 +31,18 @@ def build(path, dist, fmt, strict, select, ignore, max_findings):
 
     Exit status: 0 built (or already built, identical), 1 blocking findings, a
     table not in canonical form or a failed build, 2 usage or configuration
-    problem (including a DIST that cannot be written).
+    problem (including a DIST that cannot be written, a CHANGELOG.md or LICENSE
+    linked outside the repository, a shallow clone without SOURCE_DATE_EPOCH).
     """
     from intergov.build import BuildError, InvalidPackage, PublishError
     from intergov.build import build as run
     from intergov.package import PackageError
+    from intergov.paths import UnsafePath
     from intergov.release import ReleaseError
 
     try:
         built = run(path, dist, strict=strict, select=select, ignore=ignore)
-    except (PackageError, ReleaseError, PublishError) as e:
+    except (PackageError, ReleaseError, PublishError, UnsafePath) as e:
         raise UsageProblem(str(e)) from e
     except InvalidPackage as e:
         show(e.result, fmt, max_findings)

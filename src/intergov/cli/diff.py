@@ -51,10 +51,11 @@ def diff(old, new, repo, package_path, view, fmt):
 
     Exit status: 0 identical, 1 different, 2 usage or configuration problem
     (including a table that cannot be read: not UTF-8, binary, a quote that
-    never closes).
+    never closes; and a committed link that leads out of the tree).
     """
     from intergov.diff import DiffError, compare
     from intergov.package import PackageError
+    from intergov.paths import UnsafePath
     from intergov.reader import LoadError
     from intergov.release import ReleaseError, opened
     from intergov.report.diff import render
@@ -65,7 +66,7 @@ def diff(old, new, repo, package_path, view, fmt):
             opened(new, repo=repo, package=package_path) as after,
         ):
             result = compare(before, after, old_label=old, new_label=new)
-    except (ReleaseError, PackageError, LoadError, DiffError) as e:
+    except (ReleaseError, PackageError, LoadError, DiffError, UnsafePath) as e:
         raise UsageProblem(str(e)) from e
     click.echo(render(result, fmt, view=view), nl=False)
     raise SystemExit(result.exit_code)

@@ -22,10 +22,11 @@ class _PathOrCommand(click.Group):
 def _problems():
     from intergov.diff import DiffError
     from intergov.package import PackageError
+    from intergov.paths import UnsafePath
     from intergov.reader import LoadError
     from intergov.release import ReleaseError
 
-    return (ReleaseError, PackageError, LoadError, DiffError)
+    return (ReleaseError, PackageError, LoadError, DiffError, UnsafePath)
 
 
 @click.group(cls=_PathOrCommand, invoke_without_command=True, subcommand_metavar="[PATH] | check [PATH]")
@@ -88,7 +89,8 @@ def check(path):
     patch (values corrected; metadata).
 
     Exit status: 0 bumped enough (or no release yet), 1 not bumped enough,
-    2 usage or configuration problem.
+    2 usage or configuration problem (including a shallow clone, whose tags may
+    be missing, and a committed link that leads out of the tree).
     """
     from intergov.release import check as run
 

@@ -32,9 +32,10 @@ lock:  ## re-resolve the dependencies into requirements.lock (needs the registry
 	.lockenv/bin/python -m pip freeze --exclude-editable --all | grep -v '^pip==' > requirements.lock
 	rm -rf .lockenv
 
+# fmt --check runs after findings too (not after a usage error), so a blank line still says to run make fmt.
 validate: $(STAMP)  ## validate the package: every finding, with file and line
-	$(BIN)/intergov validate $(PACKAGE)
-	$(BIN)/intergov fmt --check $(PACKAGE)
+	@status=0; $(BIN)/intergov validate $(PACKAGE) || status=$$?; \
+	[ $$status -ge 2 ] || $(BIN)/intergov fmt --check $(PACKAGE) || status=1; exit $$status
 
 test: $(STAMP) $(NODE_STAMP)  ## run the test suite (includes validating the real package)
 	$(BIN)/python -m pytest -q

@@ -473,3 +473,10 @@ def test_the_intact_release_loads_from_folder_descriptor_and_zip(release: Path, 
         assert items["id"].tolist() == ["a", "b"] and items["n"].dtype == "Int64"
         assert items["amount"].tolist() == [1.5, 12345678901234567.123456789]
         assert str(items["on"].dtype) == "datetime64[s]" and items["ok"].tolist() == [True, False]
+
+
+def test_every_load_error_is_importable_from_the_package() -> None:
+    import intergov
+
+    assert intergov.LoadError is LoadError
+    assert all(issubclass(e, intergov.LoadError) for e in (TamperedError, MalformedFileError, UnsafeArchiveError))

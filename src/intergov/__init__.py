@@ -4,9 +4,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """Lazy exports: ``from intergov import load`` (see :func:`intergov.reader.load`)."""
-    if name == "load":
-        from intergov.reader import load
+    """Lazy exports: ``from intergov import load, LoadError`` (see :func:`intergov.reader.load`)."""
+    if name in ("load", "LoadError"):
+        from intergov import reader
 
-        return load
+        return getattr(reader, name)
     raise AttributeError(f"module 'intergov' has no attribute {name!r}")

@@ -11,7 +11,10 @@ not the schema's fields): :func:`format_table` says why and gives the line.
 Before anything is written (:func:`apply`, :func:`canonical_text`), the new text
 is parsed back and compared with the rows it was made from, and files are
 replaced atomically (:func:`write_atomic`); a check that writes nothing parses
-each file once.
+each file once. A file that is not canonical says which lines are not, and why
+(:attr:`Formatted.details`). Two resources on one file are formatted once, and
+only when both give it the same canonical form. A temporary file that an
+interrupted run left beside a table is removed by the next (:func:`remove_stale`).
 
 >>> render_csv([["id", "note"], ["a", "two\\nlines"], ["b", "plain"]])
 'id,note\\na,"two\\nlines"\\nb,plain\\n'
@@ -22,13 +25,16 @@ each file once.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
+import dataclasses
 import io
 import os
 import re
 import secrets
 import stat
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +48,32 @@ from intergov.package import Package, Resource
 
 #: A number written plainly (``-5``, ``1.5e3``): sorted as a number, and never a spreadsheet formula.
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+#: The lines of a file that is not canonical kept in :attr:`Formatted.details` (the rest are counted).
+LISTED_LINES = 20
+
+#: The temporary file :func:`write_atomic` writes beside its target: ``.<target>.<process id>-<random>.tmp``.
+TEMPORARY = re.compile(r"\.(?P<target>.+)\.(?:(?P<pid>[1-9][0-9]{0,9})-)?[0-9a-f]{12}\.tmp")
+#: Seconds after which a temporary file is left over even when a process of its id runs (the id was reused).
+STALE_AFTER = 3600
+
+# What is not canonical on a line, in the order a line lists them, and the reason each gives the file.
+BYTE_ORDER_MARK = "byte-order mark"
+BLANK_LINE = "blank line"
+OUT_OF_ORDER = "not in canonical order"
+LINE_ENDINGS = "line endings"
+WHITESPACE = "whitespace around values"
+NO_FINAL_BREAK = "no line break at the end"
+QUOTING = "quoting"
+_FILE_REASONS = {
+    BYTE_ORDER_MARK: "byte-order mark",
+    LINE_ENDINGS: "CR or CRLF line endings",
+    BLANK_LINE: "blank lines",
+    WHITESPACE: "whitespace around values",
+    OUT_OF_ORDER: "rows not sorted by primary key ({key})",
+    NO_FINAL_BREAK: "no line break at the end",
+    QUOTING: "quoting",
+}
 
 
 class Unparseable(Exception):
@@ -134,17 +166,19 @@ def canonical_text(text: str, schema: Mapping[str, Any], path: str = "") -> str:
 
 @dataclass(frozen=True)
 class _Parsed:
-    """A table read once: its canonical records (header first), the records as read, and what was not canonical."""
+    """A table read once: its canonical records (header first), and each record as read and as stripped.
+
+    ``lines`` holds the line each record read starts on; ``stripped`` is ``None`` for a blank line.
+    """
 
     rows: list[list[str]]
     read: list[list[str]]
-    blank: bool
-    whitespace: bool
-    unsorted: bool
+    lines: list[int]
+    stripped: list[list[str] | None]
 
 
 def _parse(text: str, schema: Mapping[str, Any], path: str) -> _Parsed:
-    """Read ``text`` strictly, strip and sort its records, noting on the way what :func:`_reasons` reports."""
+    """Read ``text`` strictly, strip and sort its records (header first)."""
     names = ts.field_names(schema)
     read, lines = _records(text, path)
     if not read:
@@ -155,22 +189,18 @@ def _parse(text: str, schema: Mapping[str, Any], path: str) -> _Parsed:
     by_name = {f["name"]: f for f in ts.fields(schema)}
     fields = [by_name[name] for name in names]
     missing = {f["name"]: ts.missing_values(schema, f) for f in fields}
-    rows = []
-    blank, whitespace = False, header != read[0]
+    stripped: list[list[str] | None] = [header]
     for record, line in zip(read[1:], lines[1:], strict=True):
         if not record:
-            blank = True
-            continue  # a blank line holds no data
+            stripped.append(None)  # a blank line holds no data
+            continue
         if len(record) != len(names):
             rule = "extra-cell" if len(record) > len(names) else "missing-cell"
             message = f"{len(record)} cells where the header has {len(names)}; fix the row, then format"
             raise Unparseable(Finding(path, line, None, None, None, rule, ERROR, message))
-        row = [strip_cell(cell, field, missing[field["name"]]) for cell, field in zip(record, fields, strict=True)]
-        if not whitespace and row != record:  # a stripped cell, or only a line break made LF
-            whitespace = row != [_lf(cell) for cell in record]
-        rows.append(row)
-    ordered = sorted(rows, key=sort_key(schema, names))
-    return _Parsed([header, *ordered], read, blank, whitespace, ordered != rows)
+        stripped.append([strip_cell(c, field, missing[field["name"]]) for c, field in zip(record, fields, strict=True)])
+    ordered = sorted((row for row in stripped[1:] if row is not None), key=sort_key(schema, names))
+    return _Parsed([header, *ordered], read, lines, stripped)
 
 
 def _verify(result: str, rows: list[list[str]], path: str) -> None:
@@ -216,6 +246,10 @@ class Formatted:
     canonical: bytes | None = field(repr=False)
     reasons: tuple[str, ...] = ()
     problem: Finding | None = None
+    #: The first :data:`LISTED_LINES` lines that are not canonical: (line, what is wrong), e.g. ``(7, "quoting")``.
+    details: tuple[tuple[int, str], ...] = ()
+    #: How many lines are not canonical (``details`` lists the first).
+    lines: int = 0
     #: The records the canonical form was made from, which :func:`apply` checks it reads back as.
     rows: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
@@ -247,35 +281,99 @@ def format_table(resource: Resource) -> Formatted:
     except Unparseable as e:
         return Formatted(path, resource.file, data, None, problem=e.finding)
     encoded = render_csv(parsed.rows).encode("utf-8")
-    reasons = _reasons(data, text, parsed, resource.schema) if encoded != data else ()
-    return Formatted(path, resource.file, data, encoded, reasons, rows=parsed.rows)
+    if encoded == data:
+        return Formatted(path, resource.file, data, encoded, rows=parsed.rows)
+    found = _lines_not_canonical(data, text, parsed, resource.schema)
+    kinds = {what for _, problems in found for what in problems}
+    key = ", ".join(ts.primary_key(resource.schema))
+    reasons = tuple(reason.format(key=key) for kind, reason in _FILE_REASONS.items() if kind in kinds)
+    details = tuple((line, ", ".join(problems)) for line, problems in found[:LISTED_LINES])
+    return Formatted(path, resource.file, data, encoded, reasons, rows=parsed.rows, details=details, lines=len(found))
 
 
-def _reasons(data: bytes, text: str, parsed: _Parsed, schema: Mapping[str, Any]) -> tuple[str, ...]:
-    """Why a file is not canonical, from what :func:`_parse` noted (the records are not read again)."""
-    reasons = []
-    if data.startswith(BOM.encode("utf-8")):
-        reasons.append("byte-order mark")
-    if "\r" in text:
-        reasons.append("CR or CRLF line endings")
-    if parsed.blank:
-        reasons.append("blank lines")
-    if parsed.whitespace:
-        reasons.append("whitespace around values")
-    if parsed.unsorted:
-        reasons.append(f"rows not sorted by primary key ({', '.join(ts.primary_key(schema))})")
-    normalized = _lf(text)
-    if not normalized.endswith("\n"):
-        reasons.append("no line break at the end")
-        normalized += "\n"
-    if render_csv([[_lf(c) for c in r] for r in parsed.read]) != normalized:
-        reasons.append("quoting")
-    return tuple(reasons)
+def _lines_not_canonical(
+    data: bytes, text: str, parsed: _Parsed, schema: Mapping[str, Any]
+) -> list[tuple[int, list[str]]]:
+    """Each record that is not canonical: the line it starts on and what is wrong with it (the file is not read again).
+
+    A row is out of order when it is not among the most rows already in order
+    (a longest ascending run): moving those rows, and only those, sorts the file.
+    """
+    body = [i for i, row in enumerate(parsed.stripped) if i and row is not None]
+    key = sort_key(schema, parsed.rows[0])
+    unsorted = {body[k] for k in _off_longest_run([key(parsed.stripped[i]) for i in body])}
+    starts = [0, *(match.end() for match in BREAK.finditer(text))]  # the offset each line starts at
+    found = []
+    for index, (record, line) in enumerate(zip(parsed.read, parsed.lines, strict=True)):
+        end = starts[parsed.lines[index + 1] - 1] if index + 1 < len(parsed.lines) else len(text)
+        raw = text[starts[line - 1] : end]
+        problems = [BYTE_ORDER_MARK] if index == 0 and data.startswith(BOM.encode("utf-8")) else []
+        cells = [_lf(cell) for cell in record]
+        if parsed.stripped[index] is None:
+            problems.append(BLANK_LINE)
+        else:
+            problems += [OUT_OF_ORDER] if index in unsorted else []
+            problems += [LINE_ENDINGS] if "\r" in raw else []
+            problems += [WHITESPACE] if parsed.stripped[index] != cells else []
+            ends = raw.endswith(("\n", "\r"))
+            problems += [] if ends else [NO_FINAL_BREAK]
+            problems += [QUOTING] if render_csv([cells]) != _lf(raw) + ("" if ends else "\n") else []
+        if problems:
+            found.append((line, problems))
+    return found
+
+
+def _off_longest_run(keys: list) -> set[int]:
+    """The positions of ``keys`` off one longest non-decreasing subsequence (patience sorting).
+
+    >>> sorted(_off_longest_run([9, 1, 2, 3]))
+    [0]
+    """
+    tails: list = []
+    ends: list[int] = []
+    before = [-1] * len(keys)
+    for position, key in enumerate(keys):
+        length = bisect.bisect_right(tails, key)
+        before[position] = ends[length - 1] if length else -1
+        if length == len(tails):
+            tails.append(key)
+            ends.append(position)
+        else:
+            tails[length], ends[length] = key, position
+    kept, position = set(), ends[-1] if ends else -1
+    while position >= 0:
+        kept.add(position)
+        position = before[position]
+    return set(range(len(keys))) - kept
 
 
 def format_package(package: Package) -> list[Formatted]:
-    """The canonical form of every table of ``package``, in descriptor order; never writes."""
-    return [format_table(resource) for resource in package.resources]
+    """The canonical form of every table of ``package``, in descriptor order; never writes.
+
+    Resources that share a file get one outcome: the canonical form they agree
+    on, or, when one cannot parse it or their forms differ (their primary keys
+    sort it differently), a problem for each, so that nothing rewrites it.
+    """
+    results = [format_table(resource) for resource in package.resources]
+    shared: dict[Path, list[int]] = {}
+    for index, result in enumerate(results):
+        shared.setdefault(result.file.resolve(), []).append(index)
+    for indices in shared.values():
+        group = [results[i] for i in indices]
+        problem = next((r.problem for r in group if r.problem is not None), None)
+        if problem is None and len({r.canonical for r in group}) > 1:
+            names = ", ".join(repr(package.resources[i].name) for i in indices)
+            message = f"the resources {names} share this file but sort it differently; give each its own file"
+            problem = Finding(group[0].path, None, None, None, None, "format-failed", ERROR, message)
+        if problem is not None and len(group) > 1:
+            for i in indices:
+                results[i] = dataclasses.replace(results[i], canonical=None, problem=problem, rows=None)
+    return results
+
+
+def distinct(results: Iterable[Formatted]) -> list[Formatted]:
+    """One of each file's results (resources sharing a file have one outcome: :func:`format_package`)."""
+    return list({result.file.resolve(): result for result in results}.values())
 
 
 def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> None:
@@ -314,7 +412,7 @@ def _new_file_beside(target: Path) -> tuple[int, str]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        name = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+        name = str(target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp")
         try:
             return os.open(name, flags, 0o666), name
         except FileExistsError:
@@ -334,3 +432,43 @@ def apply(formatted: Formatted) -> bool:
         _verify(formatted.canonical.decode("utf-8"), formatted.rows, formatted.path)
     write_atomic(formatted.file, formatted.canonical, expected=formatted.original)
     return True
+
+
+def stale(package: Package) -> list[Path]:
+    """The temporary files that an interrupted ``intergov fmt`` left beside the package's tables.
+
+    A temporary file (:data:`TEMPORARY`) is left over when the process that made
+    it no longer runs, or when it is older than :data:`STALE_AFTER` seconds.
+    """
+    folders = sorted({resource.file.parent for resource in package.resources})
+    found = []
+    for folder in folders:
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+            match = TEMPORARY.fullmatch(entry.name)
+            if match and stat.S_ISREG(entry.lstat().st_mode) and _left_over(entry, match.group("pid")):
+                found.append(entry)
+    return found
+
+
+def _left_over(file: Path, pid: str | None) -> bool:
+    if time.time() - file.lstat().st_mtime > STALE_AFTER or pid is None:
+        return True
+    if os.name != "posix":
+        return False  # no way to ask whether the process runs without touching it: wait for STALE_AFTER
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):  # another user's process, or no process id at all
+        return False
+    return False
+
+
+def remove_stale(package: Package) -> list[Path]:
+    """Remove the temporary files :func:`stale` finds; return them."""
+    removed = []
+    for file in stale(package):
+        with contextlib.suppress(FileNotFoundError):
+            file.unlink()
+            removed.append(file)
+    return removed

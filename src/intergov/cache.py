@@ -7,8 +7,9 @@ findings are kept on disk, keyed by everything they depend on: the JSON
 checked, the path findings show, and the code that checks it (Python,
 intergov's own modules, the libraries installed with frictionless-py). A run
 where none of that changed reads them back and never imports frictionless-py;
-any change recomputes them. JSON naming a profile that frictionless-py would
-read from a file or fetch is checked every time.
+any change recomputes them. JSON naming a profile file is checked every time
+(a profile URL, or one outside the package, is refused before this:
+:func:`intergov.paths.reference_problems`).
 
 The folder is ``$INTERGOV_CACHE_DIR``, else ``$XDG_CACHE_HOME/intergov``,
 else ``~/.cache/intergov``; an empty ``INTERGOV_CACHE_DIR`` turns the cache
@@ -69,7 +70,7 @@ def findings(
     ``place`` is the file as findings show it (and, for a schema written inside
     the descriptor, where in it); ``document`` the JSON checked and ``lines``
     the line of each of its values. A document that names a profile
-    frictionless-py would fetch (:func:`self_contained`) is checked every time.
+    frictionless-py would read (:func:`self_contained`) is checked every time.
     """
     where = folder()
     if where is None or not self_contained(document):

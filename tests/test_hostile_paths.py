@@ -473,6 +473,24 @@ def test_a_stale_staging_folder_is_removed_by_the_next_build(repo: Path) -> None
     assert sorted(p.name for p in (repo / "dist").iterdir()) == ["SHA256SUMS", "tiny-0.1.0", "tiny-0.1.0.zip"]
 
 
+def test_sums_linked_outside_dist_are_neither_read_nor_written(repo: Path) -> None:
+    (repo / "dist").mkdir()
+    (repo / "dist" / "SHA256SUMS").symlink_to(repo.parent / "outside" / "secret.txt")
+    result = run(repo, "build", DESCRIPTOR, code=2)
+    assert "dist/SHA256SUMS resolves to " in result.stderr and "outside dist" in result.stderr
+    assert sorted(p.name for p in (repo / "dist").iterdir()) == ["SHA256SUMS"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_resource_path_into_git_is_refused(repo: Path, engine: str) -> None:
+    """A package at the top of its repository cannot publish the repository's .git folder."""
+    (repo / "datapackage" / ".git").mkdir()
+    (repo / "datapackage" / ".git" / "t.csv").write_text("id,label\n1,a\n", encoding="utf-8")
+    edit(repo, lambda d: d["resources"][0].update(path=".git/t.csv"))
+    finding = only(validate(repo, engine), "unsafe-path")
+    assert finding["value"] == ".git/t.csv" and ".git" in finding["message"]
+
+
 def test_staging_folders_are_kept_out_of_git() -> None:
     ignored = subprocess.run(
         ["git", "-C", str(ROOT), "check-ignore", "--no-index", "-q", "elsewhere/.intergov-staging-x-0.1.0.abc/x"],

@@ -119,7 +119,7 @@ def contained(base: Path, path: str, roots: Sequence[Path]) -> Path:
         raise UnsafePath(why)
     target = base / path
     if not inside(target, roots):
-        raise UnsafePath("a path that leads outside through a link")
+        raise UnsafePath("a path that leads outside through a link, or into a .git folder")
     return target
 
 

@@ -179,7 +179,7 @@ def test_read_maps_records_to_physical_lines():
     assert list(records.lines) == [1, 2, 4, 5, 6]
     assert records.numbers.tolist() == [2, 3, 4, 5]
     assert records.counts.tolist() == [2, 0, 3, 1]
-    assert records.extras == {2: ["extra"]}
+    assert records.extras == {2: "extra"}
     assert records.columns[1].to_pylist() == ["two\nlines", None, "x", None]
 
 

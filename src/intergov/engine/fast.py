@@ -291,18 +291,20 @@ def _header_errors(labels: list[str], fields: list[Mapping[str, Any]]) -> list[E
 
 
 def _row_errors(item: Checked) -> list[Error]:
-    """Blank rows, extra and missing cells, type and constraint errors, in frictionless-py's terms."""
+    """Blank rows, rows of the wrong width, type and constraint errors, in frictionless-py's terms.
+
+    A row of the wrong width is one error (:func:`intergov.engine.translate.row_width`),
+    and its cells are not checked: cells that may have shifted would only repeat it.
+    """
     records, blank = item.records, item.blank
     numbers = records.numbers
     errors = [Error("blank-row", row_number=int(numbers[r])) for r in np.flatnonzero(blank)]
     width = records.width
-    for row, cells in records.extras.items():
-        if not blank[row]:
-            for offset, cell in enumerate(cells):
-                errors.append(Error("extra-cell", int(numbers[row]), width + offset + 1, "", cell))
-    for row in np.flatnonzero((records.counts < width) & ~blank):
-        for position in range(int(records.counts[row]), width):
-            errors.append(Error("missing-cell", int(numbers[row]), position + 1, item.fields[position]["name"], ""))
+    ragged = (records.counts != width) & ~blank
+    for row in np.flatnonzero(ragged):
+        count, extra = int(records.counts[row]), records.extras.get(int(row))
+        errors.append(translate.row_width(int(numbers[row]), count, width, header=bool(records.labels), extra=extra))
+    checked = ~blank & ~ragged
     for position, column in enumerate(item.columns):
         name = item.fields[position]["name"]
         constraints = column.field.get("constraints", {})
@@ -311,7 +313,7 @@ def _row_errors(item: Checked) -> list[Error]:
             ("constraint-error", f'constraint "{c}" is "{constraints[c]}"', m) for c, m in column.errors.items()
         ]
         for kind, note, mask in problems:
-            rows = np.flatnonzero(mask & ~blank)
+            rows = np.flatnonzero(mask & checked)
             if not len(rows):
                 continue
             cells = column.text.take(pa.array(rows)).to_pylist()

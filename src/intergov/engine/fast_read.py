@@ -39,8 +39,9 @@ class Records:
     """A file's records as columns of text, one per expected field (every record but the header).
 
     ``numbers`` are record numbers (the header is 1), ``counts`` the cells of
-    each record, ``extras`` the cells beyond the expected ones, and ``lines``
-    the physical line of each record (index 0: the header).
+    each record, ``extras`` the first cell beyond the expected ones of each
+    record that has more (only the first: a record of a million cells costs
+    one string), and ``lines`` the physical line of each record (index 0: the header).
     """
 
     labels: list[str]
@@ -48,7 +49,7 @@ class Records:
     columns: list[pa.ChunkedArray]
     numbers: np.ndarray
     counts: np.ndarray
-    extras: dict[int, list[str]]
+    extras: dict[int, str]
     lines: Lines
 
 
@@ -169,7 +170,7 @@ def _assemble(
     """Records of well-formed rows (``columns``) followed by the ``rows`` read one by one."""
     if columns is None:
         columns = [pa.chunked_array([], pa.large_string()) for _ in range(width)]
-    extras = {len(good) + i: row[width:] for i, row in enumerate(rows) if len(row) > width}
+    extras = {len(good) + i: row[width] for i, row in enumerate(rows) if len(row) > width}
     if rows:
         columns = [
             pa.chunked_array(

@@ -11,6 +11,8 @@ value (:mod:`intergov.engine.patterns`).
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,13 +42,18 @@ def run(package: Package) -> EngineResult:
         if text is not None:
             texts[resource.name] = text
     readable = [r for r in package.resources if r.name in texts]
-    errors = _frictionless_errors(readable, texts, package.descriptor.get("$schema"))
+    reads = {r.name: list(records(texts[r.name])) for r in readable}
+    widths = {r.name: _width(reads[r.name], r.schema) for r in readable}
+    bounded = {name: _bounded(text, reads[name], widths[name]) for name, text in texts.items()}
+    errors = _frictionless_errors(readable, bounded, package.descriptor.get("$schema"))
+    del bounded
     result.findings.extend(_package_findings(package, errors[""]))
     result.findings.extend(_undeclared_references(package, readable))
     for resource in readable:
-        read = list(records(texts[resource.name]))
+        read = reads.pop(resource.name)
         starts = [line for line, _ in read]
-        findings, masked, dropped = translate.findings(resource, errors.get(resource.name, []), starts)
+        own = _row_widths(errors.get(resource.name, []), read, widths[resource.name])
+        findings, masked, dropped = translate.findings(resource, own, starts)
         result.findings.extend(findings)
         frame = _text_frame(read[1:], resource.schema)
         frame = frame.drop(index=[i for i in dropped if i in frame.index])
@@ -59,6 +66,43 @@ def run(package: Package) -> EngineResult:
             typed.loc[finding.line, finding.field.split(", ")] = pd.NA
         result.tables[resource.name] = Table(resource, frame, typed)
     return result
+
+
+def _width(read: list[tuple[int, list[str]]], schema: Mapping[str, Any]) -> int:
+    """The cells a record should have: the header's, or the schema's fields when the header row is blank."""
+    return len(read[0][1]) if read and read[0][1] else len(ts.fields(schema))
+
+
+def _bounded(text: str, read: list[tuple[int, list[str]]], width: int) -> str:
+    """``text`` with every record cut to ``width`` cells, for frictionless-py.
+
+    frictionless-py reports each extra cell with a copy of the whole record: a
+    row followed by a million commas would take hours and tens of gigabytes.
+    The records keep their order and number (a blank line stays one), so
+    frictionless-py's record numbers still lead to the physical lines of
+    ``text``; :func:`_row_widths` says what the cut cells were.
+    """
+    if all(len(record) <= width for _, record in read):
+        return text
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(record[:width] for _, record in read)
+    return out.getvalue()
+
+
+def _row_widths(errors: list, read: list[tuple[int, list[str]]], width: int) -> list:
+    """frictionless-py's ``errors`` with its extra and missing cells replaced by one error per record.
+
+    Each record of another width than ``width`` that frictionless-py does not
+    call blank gets :func:`intergov.engine.translate.row_width`, as in the fast engine.
+    """
+    blank = {e.row_number for e in errors if e.type == "blank-row"}
+    kept = [e for e in errors if e.type not in ("extra-cell", "missing-cell")]
+    header = bool(read and read[0][1])
+    for number, (_, record) in enumerate(read[1:], start=2):
+        if len(record) != width and number not in blank:
+            extra = record[width] if len(record) > width else None
+            kept.append(translate.row_width(number, len(record), width, header=header, extra=extra))
+    return kept
 
 
 def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str], profile: str | None) -> dict[str, list]:

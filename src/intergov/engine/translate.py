@@ -19,7 +19,8 @@ from intergov.lines import line_of_record
 from intergov.messages import cell_message, odd_characters
 from intergov.package import Resource
 
-#: Errors about a whole record's shape: the record is left out of the typed frames.
+#: Errors about a whole record's shape: the record is left out of the typed frames, and nothing else is
+#: reported on it (its cells are not checked until it has the header's number of cells).
 STRUCTURE_ERRORS = {"extra-cell", "missing-cell", "blank-row"}
 
 
@@ -36,6 +37,24 @@ class Error:
     cells: list[str] = field(default_factory=list)
     label: str | None = None
     title: str = ""
+
+
+def row_width(row_number: int, count: int, width: int, *, header: bool, extra: str | None = None) -> Error:
+    """The one error of a record of ``count`` cells where the header has ``width`` (both engines report it so).
+
+    ``header`` says whether the file has a header row (without one, ``width`` is
+    the schema's number of fields); ``extra`` is the first cell past ``width``.
+    It is an ``extra-cell`` at the first extra cell or a ``missing-cell`` at the
+    first missing one, whatever the number of cells: never one per cell.
+
+    >>> row_width(3, 1000002, 18, header=True).note
+    '1000002 cells, the header has 18'
+    """
+    has = f"the header has {width}" if header else f"the schema has {width} fields"
+    note = f"{count} cells, {has}"
+    if count > width:
+        return Error("extra-cell", row_number, width + 1, "", extra, note)
+    return Error("missing-cell", row_number, count + 1, "", "", note)
 
 
 def findings(
@@ -69,8 +88,9 @@ def findings(
             masked.extend((line, f) for f in fields)
         else:
             found.append(_other_finding(kind, error, path, line, number, name, cell))
-    blank = {f.line for f in found if f.rule == "blank-row"}  # a blank line is that, not an empty key
-    found = [f for f in found if f.line not in blank or f.rule == "blank-row"]
+    # A blank line is that, not an empty key; a row of the wrong width is that, not a cascade of cell errors.
+    broken = {f.line for f in found if f.rule in STRUCTURE_ERRORS}
+    found = [f for f in found if f.line not in broken or f.rule in STRUCTURE_ERRORS]
     return found, masked, dropped
 
 
@@ -129,8 +149,8 @@ def _fk_target(local: list[str], schema) -> tuple[str, list[str]]:
 #: The other frictionless-py errors intergov reports under their own rule id; any other is a ``frictionless-error``.
 _OTHER_MESSAGES = {
     "blank-row": "a blank line; delete it",
-    "extra-cell": "more cells than the header has; is there an unquoted comma in a cell?",
-    "missing-cell": "fewer cells than the header has; add the missing cells (an empty cell is fine)",
+    "extra-cell": "remove the extra cells, or quote a cell that holds a comma; the row is checked further once it fits",
+    "missing-cell": "add the missing cells (an empty cell is fine); the row is checked further once it fits",
     "extra-label": "a header column that the schema does not define; remove it or add the field to the schema",
     "missing-label": "a column of the schema is missing from the header; add it",
     "blank-label": "a blank header cell; write the field name",
@@ -151,6 +171,8 @@ def _other_finding(kind: str, error, path: str, line, number, name, cell) -> Fin
         message = f"header column {error.label!r} is not a field of the schema; remove it or add it to the schema"
     elif kind == "missing-label":
         message = f"the header lacks the column {name!r}; add it"
+    elif kind in ("extra-cell", "missing-cell"):
+        message = f"{error.note}: {message}"
     value = getattr(error, "label", None) if kind.endswith("-label") else cell
     column = number if kind not in ("blank-row",) else None
     rule = kind if kind in _OTHER_MESSAGES else "frictionless-error"

@@ -45,6 +45,7 @@ from intergov.engine.text import BOM, decode
 from intergov.findings import ERROR, Finding
 from intergov.lines import BREAK, MalformedRecord, records
 from intergov.package import Package, Resource
+from intergov.patterns import PatternError, matcher
 
 #: A number written plainly (``-5``, ``1.5e3``): sorted as a number, and never a spreadsheet formula.
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -124,8 +125,8 @@ def strip_cell(value: str, field: Mapping[str, Any], missing: Sequence[str] = ts
 
 def _matches(pattern: str, value: str) -> bool:
     try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error:
+        return matcher(pattern)(value)
+    except PatternError:
         return False
 
 

@@ -238,7 +238,7 @@ def _pandera_checks(field: Field) -> list:
     if "enum" in c:
         checks.append(pa_pd.Check.isin(c["enum"]))
     if "pattern" in c:
-        from intergov.engine.patterns import matcher
+        from intergov.patterns import matcher
 
         checks.append(pa_pd.Check(matcher(c["pattern"]), element_wise=True, name="pattern"))
     if "minLength" in c:

@@ -3,13 +3,15 @@
 A schema must pass the Table Schema profile (frictionless-py's); its primary,
 unique and foreign keys must name its own fields; no field may be defined
 twice; and each constraint must be usable by both engines: a ``pattern`` must
-compile, and each bound and ``enum`` value must read as the field's type (a
-``"minimum": "abc"`` on a number field is a schema mistake, not a cell's).
+be a regular expression that RE2 can match in linear time
+(:mod:`intergov.patterns`), and each bound and ``enum`` value must read as the
+field's type (a ``"minimum": "abc"`` on a number field is a schema mistake,
+not a cell's).
 Findings carry the line of the JSON value they are about (:func:`json_lines`).
 
 >>> schema = {"fields": [{"name": "code", "constraints": {"pattern": "([a-z"}}]}
 >>> [f.message for f in schema_findings(schema, json.dumps(schema), "s.json")]
-["the pattern of field 'code' is not a regular expression (unterminated character set at position 2); correct it"]
+["the pattern of field 'code' is not a regular expression (unterminated character set at position 1); correct it"]
 """
 
 from __future__ import annotations
@@ -135,6 +137,12 @@ def schema_findings(schema: Any, text: str, shown: str, *, lines: dict[tuple, in
     lines = json_lines(text) if lines is None else lines
     if not isinstance(schema, dict):
         return [finding(shown, lines.get((), 1), "schema-invalid", "a Table Schema must be a JSON object")]
+    if nesting(schema) > MAX_NESTING:
+        message = (
+            f"not valid JSON for a Table Schema: nested too deeply (arrays and objects more than {MAX_NESTING} "
+            "levels deep); flatten it"
+        )
+        return [finding(shown, lines.get((), 1), "schema-json", message)]
     try:
         errors = [e.note for e in Schema.metadata_validate(schema)]
     except FrictionlessException as e:
@@ -157,6 +165,27 @@ def schema_findings(schema: Any, text: str, shown: str, *, lines: dict[tuple, in
             found.append(finding(shown, line, "schema-invalid", f"field {name!r} is defined twice"))
         seen.add(name)
     return found + _constraint_findings(schema, Place(shown, lines))
+
+
+#: How deeply arrays and objects may nest in a Table Schema: frictionless-py reads it recursively (and fails
+#: near 500 levels), and no schema needs more than a few.
+MAX_NESTING = 100
+
+
+def nesting(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (a scalar: 0), found without recursion.
+
+    >>> nesting({"fields": [{"name": "a"}]}), nesting("a"), nesting([[[[]]]])
+    (3, 0, 4)
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 #: frictionless notes on a key naming fields the schema lacks: :func:`_key_findings` names the field and its line.
@@ -232,18 +261,17 @@ def _constraint_findings(schema: Mapping[str, Any], place: Place) -> list[Findin
     from frictionless import Field
 
     from intergov.messages import expected_form
+    from intergov.patterns import problem
 
     found = []
     for index, field in enumerate(schema.get("fields", [])):
         constraints = field.get("constraints") or {}
         name, here = field.get("name"), ("fields", index, "constraints")
         pattern = constraints.get("pattern")
-        if isinstance(pattern, str):
-            try:
-                re.compile(f"^{pattern}$")  # as both engines compile it
-            except re.error as e:
-                message = f"the pattern of field {name!r} is not a regular expression ({e}); correct it"
-                found.append(finding(place.shown, place.line((*here, "pattern")), "schema-invalid", message, pattern))
+        unusable = problem(pattern) if isinstance(pattern, str) else None
+        if unusable:
+            message = f"the pattern of field {name!r} {unusable}; correct it"
+            found.append(finding(place.shown, place.line((*here, "pattern")), "schema-invalid", message, pattern))
         try:
             typed = Field.from_descriptor(dict(field))
         except Exception:  # the profile has passed; a field frictionless cannot build has nothing to read with

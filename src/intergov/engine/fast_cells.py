@@ -4,15 +4,15 @@
 with pyarrow and numpy; every other present cell is read here by
 frictionless-py's cell reader, once per distinct value, so that its verdict,
 value and constraint notes are the authority. The field frictionless-py reads
-has its ``pattern`` matched against the whole value
-(:func:`intergov.engine.patterns.for_frictionless`), as in every engine.
+has no ``pattern`` (:func:`intergov.engine.patterns.for_frictionless`): patterns
+are tested with RE2 (:mod:`intergov.engine.fast_constraints`), never with Python's ``re``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,9 @@ SUPPORTED = {
 #: String formats whose values frictionless-py's value reader checks (``StringField.create_value_reader``).
 _CHECKED_STRING_FORMATS = ("uri", "email", "uuid", "binary", "wkt")
 
+#: The decimal context frictionless-py reads cells in: a signalling NaN (``sNaN``) compares as NaN does, never raises.
+QUIET_DECIMALS = Context(traps=[])
+
 #: Significant digits a double keeps exactly: canonical numbers compare as their Decimal would.
 EXACT_DIGITS = 15
 
@@ -69,7 +72,13 @@ def _field_json(field: Field) -> str:
 
 @cache
 def _cell_reader(field_json: str, missing: tuple[str, ...]) -> Callable[[Any], tuple[Any, dict | None]]:
-    return _frictionless_field(field_json, missing).create_cell_reader()
+    read = _frictionless_field(field_json, missing).create_cell_reader()
+
+    def quiet(cell: Any) -> tuple[Any, dict | None]:
+        with localcontext(QUIET_DECIMALS):
+            return read(cell)
+
+    return quiet
 
 
 @cache
@@ -78,7 +87,7 @@ def _value_reader(field_json: str) -> Callable[[Any], Any]:
 
 
 def cell_reader(field: Field, missing: Sequence[str]) -> Callable[[Any], tuple[Any, dict | None]]:
-    """frictionless-py's cell reader for ``field``: ``cell -> (value, notes)`` (a pattern matches the whole value).
+    """frictionless-py's cell reader for ``field``: ``cell -> (value, notes)`` (its pattern is not tested).
 
     >>> cell_reader({"name": "n", "type": "integer"}, ("",))(" 7")
     (7, None)
@@ -152,7 +161,7 @@ def _typed_values(values: list[Any], kind: str, field: Field) -> tuple[list[Any]
             exact = exact and fits
             out.append(value if fits else None)
         elif kind == "number":
-            out.append(float(value))
+            out.append(float("nan") if isinstance(value, Decimal) and value.is_snan() else float(value))
             exact = exact and (bool(field.get("floatNumber")) or exact_float(value))
         elif kind == "datetime":
             out.append(value if value.tzinfo else value.replace(tzinfo=UTC))

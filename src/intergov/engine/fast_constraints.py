@@ -4,18 +4,18 @@
 tests each constraint of the field the way frictionless-py's cell reader
 does (``Field.create_cell_reader``): ``required`` on missing cells, the
 others on present cells of the right type. Cells in canonical form are
-tested with pyarrow and numpy (lengths, RE2 patterns, set membership, bounds
-compared as exact numbers); what only Python can tell is asked once per
-distinct value: of Python's ``re`` for a pattern RE2 reads differently, of
-frictionless-py's reader for a bound no double holds exactly or an enum of
-dates and times. A pattern matches the whole value, in every engine
-(:mod:`intergov.engine.patterns`). The residue's constraints were noted by
-frictionless-py's reader already, during the cast.
+tested with pyarrow and numpy (lengths, set membership, bounds compared as
+exact numbers); what only Python can tell is asked of frictionless-py's
+reader once per distinct value: a bound no double holds exactly or an enum
+of dates and times. The residue's constraints were noted by frictionless-py's
+reader already, during the cast, except the ``pattern``, which
+frictionless-py is never given: every present cell of the right type is
+tested with RE2 (pyarrow's, or :mod:`intergov.patterns` where pyarrow's
+refuses the pattern), as a whole value and in linear time.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,12 +25,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from intergov.engine import patterns
+from intergov import patterns
 from intergov.engine.fast_cells import SUPPORTED, cell_reader, distinct, exact_float, value_reader
 from intergov.engine.fast_types import Column, mask_of
-
-#: Regular-expression syntax that RE2 (pyarrow) reads as Python's ``re`` does, on ASCII text.
-_PORTABLE_PATTERN = re.compile(r"(?:[^\\(\[{]|\\[dDwWsS.\\^$|?*+()\[\]{}/-]|\((?!\?)|\(\?:|\[(?![:=.\[])|\{\d)*")
 
 
 def check(column: Column, missing: Sequence[str]) -> Column:
@@ -80,8 +77,8 @@ def _vectorized(column: Column, fast: np.ndarray, name: str, bound: Any, missing
     if name in ("minLength", "maxLength"):
         length = column.per_cell(lambda values: pc.utf8_length(values).to_numpy(zero_copy_only=False))
         return fast & (length < bound if name == "minLength" else length > bound)
-    if name == "pattern":
-        return fast & column.per_cell(lambda values: _pattern(values, bound))
+    if name == "pattern":  # frictionless-py's reader never tests it: every present cell of the type is tested here
+        return ~column.missing & ~column.type_error & column.per_cell(lambda values: _pattern(values, bound))
     reader = value_reader(column.field)
     if name == "enum":
         return _enum(column, fast, [reader(v) for v in bound])
@@ -125,50 +122,21 @@ def _enum(column: Column, fast: np.ndarray, allowed: list[Any]) -> np.ndarray | 
 
 
 def _pattern(text: pa.ChunkedArray, pattern: str) -> np.ndarray:
-    """Cells that ``pattern`` does not match as a whole (:mod:`intergov.engine.patterns`); nulls are not tested.
+    """Cells that ``pattern`` does not match as a whole (:mod:`intergov.patterns`); nulls are not tested.
 
-    RE2 (pyarrow) tests ASCII values without line breaks or vertical tabs, on
-    which it reads a portable pattern as Python does; Python's ``re`` tests
-    the rest, once per distinct value.
+    pyarrow's RE2 tests the whole column; where it refuses the pattern (its
+    own limits), intergov's RE2 matcher tests each distinct value once.
 
-    >>> _pattern(pa.chunked_array([["AZE", "aze", None]]), "[A-Z]{3}").tolist()
-    [False, True, False]
+    >>> _pattern(pa.chunked_array([["AZE", "aze", "ÉTÉ", None]]), "[A-Z]{3}").tolist()
+    [False, True, True, False]
     """
     present = mask_of(pc.is_valid(text))
-    plain = present.copy()
-    matched = np.zeros(len(text), bool)
-    if _PORTABLE_PATTERN.fullmatch(pattern) is not None:
-        plain &= mask_of(pc.string_is_ascii(text))
-        if _holds_line_break(text):
-            plain &= ~mask_of(pc.match_substring_regex(text, "[\n\v]"))
-        try:
-            matched = mask_of(pc.match_substring_regex(text, patterns.re2(pattern)))
-        except pa.ArrowInvalid:
-            plain[:] = False
-    else:
-        plain[:] = False
-    broken = plain & ~matched
-    rest = present & ~plain
-    if rest.any():
-        values, inverse = distinct(text, rest)
-        whole = patterns.matcher(pattern)
-        verdicts = np.array([not whole(v) for v in values], bool)
-        broken[rest] = verdicts[inverse]
-    return broken
-
-
-def _holds_line_break(text: pa.ChunkedArray) -> bool:
-    """Whether the character data under ``text`` holds a line feed or a vertical tab (read once, no copy).
-
-    Most columns hold neither: then no cell needs testing one by one.
-
-    >>> _holds_line_break(pa.chunked_array([pa.array(["a", "b\\vc"])])), _holds_line_break(pa.chunked_array([["a"]]))
-    (True, False)
-    """
-    for chunk in text.chunks:
-        data = chunk.buffers()[2]
-        if data is not None and len(data):
-            shifted = np.frombuffer(data, np.uint8) - np.uint8(10)  # 10 (LF) and 11 (VT) become 0 and 1
-            if (shifted <= 1).any():
-                return True
-    return False
+    try:
+        return present & ~mask_of(pc.match_substring_regex(text, patterns.anchored(pattern)))
+    except pa.ArrowInvalid:
+        broken = np.zeros(len(text), bool)
+        if present.any():
+            values, inverse = distinct(text, present)
+            whole = patterns.matcher(pattern)
+            broken[present] = np.array([not whole(v) for v in values], bool)[inverse]
+        return broken

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -125,7 +126,7 @@ def _factorize(parts: Sequence[Part]) -> tuple[list[np.ndarray], list[np.ndarray
                 if value is None:
                     flat_list.append(NULL)
                     nan.append(False)
-                elif value != value:  # NaN: equal to nothing, not even itself
+                elif value.is_nan() if isinstance(value, Decimal) else value != value:  # NaN (sNaN too): equals nothing
                     flat_list.append(NULL)
                     nan.append(True)
                 else:

@@ -1,11 +1,11 @@
 """Read a CSV file's bytes into text, reporting what would make parsing lie.
 
-Checked before any parser sees the file: bytes that are not UTF-8, a NUL byte
-(a binary file), a UTF-8 byte-order mark, a header without rows, line endings
-other than LF, a quote that opens and never closes (which would swallow every
-later line into one cell), a quote that closes only lines later (which
-swallows the rows between), a cell that goes on after its closing quote, and a
-cell too long for any spreadsheet. Lines are the physical lines an editor
+Checked before any parser sees the file: UTF-16 text, bytes that are not UTF-8
+(each line that has them), a NUL byte (a binary file), a UTF-8 byte-order
+mark, a header without rows, line endings other than LF, a quote that opens
+and never closes (which would swallow every later line into one cell), a
+quote that closes only lines later (which swallows the rows between), a cell
+that goes on after its closing quote, and a cell too long for any spreadsheet. Lines are the physical lines an editor
 shows; records are compared against them to find where a quote opened.
 
 Most files have none of these: numpy lays the bytes out into records
@@ -179,20 +179,18 @@ def _utf8(data: bytes) -> bool:
 
 def _decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
     """:func:`decode` for a file that is not plain: every check, with Python's ``csv`` module where needed."""
+    utf16 = utf16_form(data)
+    if utf16:
+        message = f"the file is saved as {utf16}, not UTF-8; save it as UTF-8 (in Excel: Save As, CSV UTF-8)"
+        return None, [Finding(path, 1, None, None, None, "encoding-error", ERROR, message)]
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         message = "the file holds NUL bytes: it is binary, not a CSV text file"
         return None, [Finding(path, line, None, None, None, "binary-file", ERROR, message)]
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        bad = data[e.start : e.end + 3]
-        message = (
-            f"bytes that are not UTF-8 ({bad!r}); the file was probably saved as Windows-1251 or "
-            "Latin-1: re-save it as UTF-8"
-        )
-        return None, [Finding(path, line, None, None, None, "encoding-error", ERROR, message)]
+    except UnicodeDecodeError:
+        return None, not_utf8(data, path)
     findings = []
     if text.startswith(BOM):
         text = text[len(BOM) :]
@@ -221,6 +219,65 @@ def _decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
     if problem:
         return None, [*findings, problem]
     return text, findings
+
+
+def utf16_form(data: bytes) -> str | None:
+    """How ``data`` is UTF-16 text (``"UTF-16 (little-endian, with a byte-order mark)"``), or ``None``.
+
+    With a byte-order mark, the rest must decode; without one, the text must
+    decode with the byte order its NUL bytes point to (ASCII characters have a
+    NUL byte on one side), and hold no NUL and nothing unprintable but line
+    breaks and tabs: a binary file does not pass.
+
+    >>> utf16_form("id\\n1\\n".encode("utf-16")), utf16_form("id\\n1\\n".encode("utf-16-be"))
+    ('UTF-16 (little-endian, with a byte-order mark)', 'UTF-16 (big-endian, without a byte-order mark)')
+    >>> utf16_form(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00\\x00\\rIHDR") is None
+    True
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        little, body, bom = data.startswith(codecs.BOM_UTF16_LE), data[2:], "with"
+    elif len(data) % 2 == 0 and b"\x00" in data:
+        little, body, bom = data[1::2].count(0) > data[0::2].count(0), data, "without"
+    else:
+        return None
+    try:
+        text = body.decode("utf-16-le" if little else "utf-16-be")
+    except UnicodeDecodeError:
+        return None
+    if not text.translate(_LINE_BREAKS_AND_TABS).isprintable():  # a NUL, a control character: binary
+        return None
+    return f"UTF-16 ({'little' if little else 'big'}-endian, {bom} a byte-order mark)"
+
+
+_LINE_BREAKS_AND_TABS = dict.fromkeys(map(ord, "\t\r\n"))
+
+#: Lines with bytes that are not UTF-8 named one by one; the last one named counts the others.
+MAX_BAD_LINES = 20
+
+_UNDECODED = re.compile("[\udc80-\udcff]+")  # bytes that are not UTF-8, as ``surrogateescape`` decodes them
+
+
+def not_utf8(data: bytes, path: str) -> list[Finding]:
+    """An ``encoding-error`` at each physical line holding bytes that are not UTF-8 (the first :data:`MAX_BAD_LINES`).
+
+    >>> [f.line for f in not_utf8(b"id\\n\\xe9\\nok\\n\\xc0x\\n", "a.csv")]
+    [2, 4]
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    bad = [(number, match) for number, line in enumerate(BREAK.split(text), 1) if (match := _UNDECODED.search(line))]
+    findings = []
+    for number, match in bad[:MAX_BAD_LINES]:
+        shown = match.string[match.start() : match.start() + 8].encode("utf-8", "surrogateescape")
+        message = (
+            f"bytes that are not UTF-8 ({shown!r}); the file was probably saved as Windows-1251 or "
+            "Latin-1: re-save it as UTF-8"
+        )
+        findings.append(Finding(path, number, None, None, None, "encoding-error", ERROR, message))
+    if len(bad) > MAX_BAD_LINES:
+        last = findings[-1]
+        more = f"; {len(bad) - MAX_BAD_LINES} more lines below have such bytes too"
+        findings[-1] = Finding(path, last.line, None, None, None, "encoding-error", ERROR, last.message + more)
+    return findings
 
 
 def line_endings(text: str, path: str) -> Finding | None:

@@ -182,7 +182,7 @@ def pandera_schema(table: Table, tables: Tables, rules: list[Rule], results: dic
             results[rule.id] = found
             return pd.Series(~frame.index.isin(found.index), index=frame.index)
 
-        return pa.Check(check, name=rule.id)
+        return pa.Check(check, name=rule.id, ignore_na=False)  # a row whose typed values are all null is checked too
 
     base = ts.pandera_schema(table.resource.schema, name=table.resource.name, with_constraints=False)
     return pa.DataFrameSchema(

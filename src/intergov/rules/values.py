@@ -12,8 +12,10 @@ Contracts and figures share the value columns ``value_low``, ``value_high``,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from intergov import schema as ts
@@ -143,15 +145,19 @@ def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
 #: A plain decimal that certainly fits ``decimal128(38, 9)``; anything else is checked exactly.
 _FITS = rf"[+-]?[0-9]{{1,{ts.DECIMAL_PRECISION - ts.DECIMAL_SCALE}}}(?:\.[0-9]{{0,{ts.DECIMAL_SCALE}}})?"
 
-#: The rules of :func:`check_numbers`: a number written in a form other readers do not read, and one too precise.
-FORM, PRECISION = "number-form", "number-precision"
+#: The rules of :func:`check_numbers`: a number written in a form other readers do not read, one too precise,
+#: one that is not finite (``NaN``, ``INF``), and an integer beyond Parquet's 64 bits.
+FORM, PRECISION, FINITE, INTEGER_RANGE = "number-form", "number-precision", "number-finite", "integer-range"
+
+#: The integers a release holds: Parquet's ``int64``.
+_INT64 = range(-(2**63), 2**63)
 
 #: What ``bareNumber: false`` lets a number carry around it (``$5``, ``5 %``), which frictionless-py drops.
 _NOT_BARE = r"^[^0-9+\-.]+|[^0-9.]+$"
 
 
-def _plain(cells: pd.Series, field: Mapping[str, Any]) -> pd.Series:
-    """Whether each cell is a plain number (:data:`PLAIN_NUMBER`) once read with the field's own characters."""
+def _read(cells: pd.Series, field: Mapping[str, Any]) -> pd.Series:
+    """Each cell with the field's own characters read: stripped, ``groupChar`` dropped, ``.`` for ``decimalChar``."""
     text = cells.str.strip()
     if field.get("bareNumber") is False:
         text = text.str.replace(_NOT_BARE, "", regex=True)
@@ -159,24 +165,75 @@ def _plain(cells: pd.Series, field: Mapping[str, Any]) -> pd.Series:
         text = text.str.replace(field["groupChar"], "", regex=False)
     if field.get("decimalChar", ".") != ".":
         text = text.str.replace(field["decimalChar"], ".", regex=False)
-    return text.str.fullmatch(PLAIN_NUMBER.pattern).fillna(False).astype(bool)
+    return text
+
+
+def _plain(text: pd.Series) -> np.ndarray:
+    """Whether each read cell (:func:`_read`) is a plain number (:data:`PLAIN_NUMBER`)."""
+    return text.str.fullmatch(PLAIN_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+
+
+def _unheld(text: str, kind: str) -> str | None:
+    """The rule a read ``integer`` or ``number`` cell breaks when a release cannot hold its value, else ``None``.
+
+    >>> _unheld("9223372036854775808", "integer"), _unheld("-9223372036854775808", "integer")
+    ('integer-range', None)
+    >>> _unheld("NaN", "number"), _unheld("-inf", "number"), _unheld("1e400", "number"), _unheld("x", "number")
+    ('number-finite', 'number-finite', None, None)
+    """
+    try:
+        if kind == "integer":
+            return None if int(text) in _INT64 else INTEGER_RANGE
+        return None if Decimal(text).is_finite() else FINITE
+    except (ValueError, ArithmeticError):  # not a number at all: a type error, reported as such
+        return None
+
+
+#: What each rule of :func:`_unheld` says.
+_UNHELD_MESSAGES = {
+    INTEGER_RANGE: (
+        "too large for a release: Parquet integers are 64-bit (from -9223372036854775808 to "
+        "9223372036854775807), so it would be published as empty; correct the value, or make the field a number"
+    ),
+    FINITE: (
+        "not a finite number: a release holds numbers as exact decimals, which have no NaN or infinity; "
+        "write the number, or leave the cell empty when it is not known"
+    ),
+}
 
 
 def check_numbers(table: Table, tables: Tables) -> pd.DataFrame:
-    """Every number is written plainly (rule ``FORM``) and can be published exactly (rule ``PRECISION``).
+    """Every number is written plainly (rule ``FORM``) and can be published as it is (the other rules).
 
     frictionless-py reads ``22_800_000_000`` (as Python does) but other CSV
     readers do not, so a number must be digits with an optional sign, point
     and exponent; the field's ``groupChar`` and ``decimalChar`` are allowed.
-    A plain number must fit a Parquet ``decimal128(38, 9)``.
+    A plain number must fit a Parquet ``decimal128(38, 9)`` (``PRECISION``).
+    Table Schema reads ``NaN`` and ``INF`` as numbers, which no exact decimal
+    holds (``FINITE``), and integers of any size, beyond Parquet's ``int64``
+    (``INTEGER_RANGE``): typed as no value, such a cell would be published empty.
     """
     forms, precisions = [], []
+    unheld: dict[str, list[tuple[int, str, str]]] = {FINITE: [], INTEGER_RANGE: []}
     for field in ts.fields(table.resource.schema):
-        if field.get("type") not in ("integer", "number"):
+        kind = field.get("type")
+        if kind not in ("integer", "number"):
             continue
-        cells = table.text[field["name"]][table.typed[field["name"]].notna().to_numpy(dtype=bool)]
-        cells = cells[~cells.isin(ts.missing_values(table.resource.schema, field)).to_numpy(dtype=bool)]
-        plain = _plain(cells, field).to_numpy(dtype=bool)
+        text = table.text[field["name"]]
+        text = text[text.notna().to_numpy(dtype=bool)]
+        text = text[~text.isin(ts.missing_values(table.resource.schema, field)).to_numpy(dtype=bool)]
+        typed = table.typed[field["name"]][text.index]
+        odd = typed.isna().to_numpy(dtype=bool, copy=True)  # typed as no value, or as an infinity
+        if kind == "number":
+            odd |= np.isinf(typed.to_numpy(dtype=float, na_value=0.0))
+        held = typed.notna().to_numpy(dtype=bool, copy=True)
+        for line, cell in _read(text[odd], field).items():
+            rule = _unheld(cell, kind)
+            if rule:
+                unheld[rule].append((line, field["name"], _UNHELD_MESSAGES[rule]))
+                held[text.index.get_loc(line)] = False
+        cells = text[held]
+        plain = _plain(_read(cells, field))
         forms += [
             (
                 line,
@@ -205,7 +262,8 @@ def check_numbers(table: Table, tables: Tables) -> pd.DataFrame:
                         ),
                     )
                 )
-    return pd.concat([violations(forms, rule=FORM), violations(precisions, rule=PRECISION)])
+    found = [violations(forms, rule=FORM), violations(precisions, rule=PRECISION)]
+    return pd.concat(found + [violations(v, rule=rule) for rule, v in unheld.items()])
 
 
 RULES = [
@@ -223,6 +281,8 @@ RULES = [
         "Every number can be published exactly (at most 9 decimal places).",
         check_numbers,
     ),
+    Rule(FINITE, ERROR, None, "Every number is finite (no NaN or infinity).", check_numbers),
+    Rule(INTEGER_RANGE, ERROR, None, "Every integer fits a Parquet int64.", check_numbers),
     Rule("value-range", ERROR, VALUED, "A range's lower bound is not above its upper bound.", check_range),
     Rule(
         "value-qualifier",

@@ -240,6 +240,10 @@ def _key_findings(schema: Mapping[str, Any], place: Place) -> list[Finding]:
     unique = schema.get("uniqueKeys")
     for index, key in enumerate(unique if isinstance(unique, list) else []):
         found += unknown_fields(place, ("uniqueKeys", index), key_names(key), known, "a unique key (uniqueKeys)")
+    keys = [(("uniqueKeys", i), key) for i, key in enumerate(unique if isinstance(unique, list) else [])]
+    keys += [(("foreignKeys", i, "fields"), local) for i, local, _, _ in foreign_keys(schema)]
+    none = "a key that names no field (an empty list); list its fields"
+    found += [finding(place.shown, place.line(here), "schema-invalid", none) for here, key in keys if key == []]
     for index, local, resource, remote in foreign_keys(schema):
         here = ("foreignKeys", index)
         found += unknown_fields(place, (*here, "fields"), local, known, "a foreign key")

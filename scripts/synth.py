@@ -2,9 +2,11 @@
 
 The rows are spread over the tables in realistic proportions (daily official
 exchange rates are most of them), foreign keys are consistent, and the rows
-keep the semantic rules too (parties include a commission's countries,
+keep the semantic rules too (parties include a body's countries,
 periods run forwards, conversions agree with the official rates). The
-reference tables (countries, currencies) are copied from the real package.
+reference tables (:data:`REFERENCE`) are copied from the real package. Rows
+are written by field name and laid out in each schema's field order, so the
+tables follow the schemas.
 
 With ``--errors K``, K errors are injected, cycling through every kind the
 Table Schema layer reports; where each one is goes to ``errors.json``
@@ -30,20 +32,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "datapackage"
 
+#: Reference tables, copied from the real package: what the generated rows may name.
+REFERENCE = ("countries", "currencies", "units", "measures", "body_kinds")
+
 #: Share of the generated rows per table; exchange rates take the rest.
 PROPORTIONS = {
     "sources": 0.02,
     "organisations": 0.005,
     "people": 0.01,
     "person_roles": 0.015,
-    "commissions": 0.0005,
-    "commission_sessions": 0.005,
+    "bodies": 0.0005,
+    "body_names": 0.0005,
+    "sessions": 0.005,
+    "session_participants": 0.005,
     "events": 0.02,
     "event_participants": 0.03,
     "agreements": 0.015,
     "agreement_parties": 0.03,
     "contracts": 0.02,
     "projects": 0.01,
+    "status_observations": 0.01,
     "figures": 0.05,
     "currency_conversions": 0.01,
     "corroborations": 0.005,
@@ -119,112 +127,158 @@ def _header(name: str) -> list[str]:
     return [f["name"] for f in json.loads((ROOT / "schemas" / f"{name}.json").read_text(encoding="utf-8"))["fields"]]
 
 
+def _table(name: str, rows: list[dict[str, str]]) -> list[list[str]]:
+    """The records of ``name`` (header first), in its schema's field order; a field a row leaves out is blank.
+
+    Rows are written by field name, so a field added to a schema, or moved, needs no change here.
+    """
+    header = _header(name)
+    return [header] + [[row.get(field, "") for field in header] for row in rows]
+
+
 def _day(offset: int) -> str:
     return (START + timedelta(days=offset)).isoformat()
 
 
 def generate(total: int, rng: random.Random) -> dict[str, list[list[str]]]:
     """Every table as records (header first), ``total`` rows in all."""
-    countries = _real("countries")
-    currencies = _real("currencies")
-    fixed = len(countries) + len(currencies) - 2
+    reference = {name: _real(name) for name in REFERENCE}
+    countries, currencies = reference["countries"], reference["currencies"]
+    fixed = sum(len(rows) - 1 for rows in reference.values())
     budget = max(total - fixed, 0)
     n = {name: max(int(budget * share), 2) for name, share in PROPORTIONS.items()}
-    n["commissions"] = max(n["commissions"], 2)
     n["agreement_parties"] = 2 * n["agreements"]
     n["exchange_rates"] = max(total - fixed - sum(n.values()), 10)
     codes = [row[0] for row in countries[1:]]
     money = [row[0] for row in currencies[1:] if row[0] not in ("XXX", "XTS")]
-    t: dict[str, list[list[str]]] = {"countries": countries, "currencies": currencies}
+    kinds = [row[0] for row in reference["body_kinds"][1:]]
+    t: dict[str, list[list[str]]] = dict(reference)
 
     sources = [f"src-{i}" for i in range(n["sources"])]
-    t["sources"] = [_header("sources")] + [
-        [s, rng.choice(["Trend", "Azernews", "The Astana Times"]), "", f"Report {i}, on {rng.choice(WORDS)}",
-         f"https://example.org/{s}", _day(11000 + i % 300), "en"]
+    t["sources"] = _table("sources", [
+        dict(source_id=s, publisher=rng.choice(["Trend", "Azernews", "The Astana Times"]), outlet_kind="news_site",
+             title=f"Report {i}, on {rng.choice(WORDS)}", url=f"https://example.org/{s}",
+             published_on=_day(11000 + i % 300), published_on_basis="page", language_code="en")
         for i, s in enumerate(sources)
-    ]  # fmt: skip
+    ])  # fmt: skip
     organisations = [f"org-{i}" for i in range(n["organisations"])]
     banks = organisations[: max(2, min(20, len(organisations) // 4))]
-    t["organisations"] = [_header("organisations")] + [
-        [o, f"Organisation {i}, {rng.choice(WORDS)}", "central_bank" if o in banks else "ministry",
-         rng.choice(codes), rng.choice(sources)]
+    t["organisations"] = _table("organisations", [
+        dict(organisation_id=o, name=f"Organisation {i}, {rng.choice(WORDS)}",
+             kind="central_bank" if o in banks else "ministry", country_code=rng.choice(codes),
+             source_id=rng.choice(sources))
         for i, o in enumerate(organisations)
-    ]  # fmt: skip
+    ])  # fmt: skip
     people = [f"person-{i}" for i in range(n["people"])]
-    t["people"] = [_header("people")] + [
-        [p, f"Person {i}", rng.choice(codes), rng.choice(sources)] for i, p in enumerate(people)
-    ]
-    t["person_roles"] = [_header("person_roles")] + [
-        [f"role-{i}", rng.choice(people), "Minister", rng.choice(["", *organisations[:50]]), _day(i % 10000),
-         rng.choice(sources)]
+    t["people"] = _table("people", [
+        dict(person_id=p, full_name=f"Person {i}", country_code=rng.choice(codes), source_id=rng.choice(sources))
+        for i, p in enumerate(people)
+    ])  # fmt: skip
+    t["person_roles"] = _table("person_roles", [
+        dict(role_id=f"role-{i}", person_id=rng.choice(people), role_title="Minister",
+             organisation_id=rng.choice(["", *organisations[:50]]), held_on=_day(i % 10000),
+             source_id=rng.choice(sources))
         for i in range(n["person_roles"])
-    ]  # fmt: skip
+    ])  # fmt: skip
 
-    commissions = [(f"igc-{i}", *rng.sample(codes, 2)) for i in range(n["commissions"])]
-    t["commissions"] = [_header("commissions")] + [
-        [c, f"Intergovernmental commission {i}", a, b, rng.choice(sources)] for i, (c, a, b) in enumerate(commissions)
-    ]
+    bodies = [(f"igc-{i}", *rng.sample(codes, 2)) for i in range(n["bodies"])]
+    t["bodies"] = _table("bodies", [
+        dict(body_id=c, name=f"Intergovernmental body {i}", kind=rng.choice(kinds), first_country_code=a,
+             second_country_code=b, source_id=rng.choice(sources))
+        for i, (c, a, b) in enumerate(bodies)
+    ])  # fmt: skip
     sessions = []
-    per = max(n["commission_sessions"] // len(commissions), 1)
-    for c, a, b in commissions:
+    per = max(n["sessions"] // len(bodies), 1)
+    for c, a, b in bodies:
         for k in range(per):
             sessions.append((f"{c}-{k + 1}", c, k + 1, _day(k * 7 % 10000 + k), a, b))
-    t["commission_sessions"] = [_header("commission_sessions")] + [
-        [s, c, str(k), held, rng.choice(CITIES), a, rng.choice(sources)] for s, c, k, held, a, _ in sessions
-    ]
+    t["sessions"] = _table("sessions", [
+        dict(session_id=s, body_id=c, ordinal=str(k), status="held", held_on=held, city=rng.choice(CITIES),
+             host_country_code=a, source_id=rng.choice(sources))
+        for s, c, k, held, a, _ in sessions
+    ])  # fmt: skip
     members = {s: (a, b) for s, _, _, _, a, b in sessions}
+    chairs = {(s, p) for s, *_ in sessions[: n["session_participants"]] for p in rng.sample(people, 1)}
+    t["session_participants"] = _table("session_participants", [
+        dict(session_id=s, person_id=p, capacity="co_chair", side_country_code=members[s][0], office="Minister",
+             source_id=rng.choice(sources))
+        for s, p in sorted(chairs)
+    ])  # fmt: skip
 
     events = [f"event-{i}" for i in range(n["events"])]
-    t["events"] = [_header("events")] + [
-        [e, rng.choice(["state_visit", "official_visit", "summit", "trade_mission"]), f"Visit {i}, {rng.choice(WORDS)}",
-         _day(i % 10000), _day(i % 10000 + 2), rng.choice(CITIES), rng.choice(codes),
-         rng.choice(["", sessions[i % len(sessions)][0]]), rng.choice(sources)]
+    t["events"] = _table("events", [
+        dict(event_id=e, kind=rng.choice(["state_visit", "official_visit", "summit", "trade_mission"]),
+             title=f"Visit {i}, {rng.choice(WORDS)}", started_on=_day(i % 10000), ended_on=_day(i % 10000 + 2),
+             city=rng.choice(CITIES), country_code=rng.choice(codes),
+             session_id=rng.choice(["", sessions[i % len(sessions)][0]]), source_id=rng.choice(sources))
         for i, e in enumerate(events)
-    ]  # fmt: skip
+    ])  # fmt: skip
     pairs = {(rng.choice(events), rng.choice(people)) for _ in range(n["event_participants"])}
-    t["event_participants"] = [_header("event_participants")] + [
-        [e, p, rng.choice(["visitor", "host", "participant"]), rng.choice(sources)] for e, p in sorted(pairs)
-    ]
+    t["event_participants"] = _table("event_participants", [
+        dict(event_id=e, person_id=p, participation=rng.choice(["visitor", "host", "participant"]),
+             source_id=rng.choice(sources))
+        for e, p in sorted(pairs)
+    ])  # fmt: skip
 
-    agreements, parties = [_header("agreements")], [_header("agreement_parties")]
+    agreements, parties = [], []
     for i in range(n["agreements"]):
         a = f"agreement-{i}"
         session = sessions[i % len(sessions)][0] if i % 3 == 0 else ""
         countries_ = members[session] if session else tuple(rng.sample(codes, 2))
         year = 1996 + i % 28
         agreements.append(
-            [a, f"Agreement on {rng.choice(WORDS)}, {rng.choice(WORDS)} and {rng.choice(WORDS)}",
-             rng.choice(["treaty", "agreement", "programme", "memorandum"]), f"{year}-{1 + i % 12:02d}",
-             rng.choice(CITIES), rng.choice(codes), str(year), str(year + 4), session, rng.choice(["", *events[:100]]),
-             rng.choice(sources)]
+            dict(agreement_id=a,
+                 title=f"Agreement on {rng.choice(WORDS)}, {rng.choice(WORDS)} and {rng.choice(WORDS)}",
+                 kind=rng.choice(["treaty", "agreement", "programme", "memorandum"]),
+                 signed_on=f"{year}-{1 + i % 12:02d}",
+                 signed_city=rng.choice(CITIES), signed_country_code=rng.choice(codes), valid_from=str(year),
+                 valid_until=str(year + 4), session_id=session, event_id=rng.choice(["", *events[:100]]),
+                 source_id=rng.choice(sources))
         )  # fmt: skip
-        parties += [[a, str(k + 1), country, "", rng.choice(sources)] for k, country in enumerate(countries_)]
-    t["agreements"], t["agreement_parties"] = agreements, parties
+        parties += [
+            dict(agreement_id=a, party_number=str(k + 1), country_code=country, source_id=rng.choice(sources))
+            for k, country in enumerate(countries_)
+        ]
+    t["agreements"], t["agreement_parties"] = _table("agreements", agreements), _table("agreement_parties", parties)
 
-    t["contracts"] = [_header("contracts")] + [
-        _contract(i, rng, money, codes, events, people, sources) for i in range(n["contracts"])
-    ]
-    t["projects"] = [_header("projects")] + [
-        [f"project-{i}", f"Project {i}", rng.choice(["transport_route", "joint_venture", "initiative"]),
-         rng.choice(["proposed", "agreed", "operating"]), f"project-{rng.randrange(i)}" if i and i % 4 == 0 else "",
-         _day(i % 10000), rng.choice(["", *people[:50]]), rng.choice(sources)]
+    t["contracts"] = _table(
+        "contracts", [_contract(i, rng, money, codes, events, people, sources) for i in range(n["contracts"])]
+    )
+    t["projects"] = _table("projects", [
+        dict(project_id=f"project-{i}", name=f"Project {i}", kind=rng.choice(["transport_route", "joint_venture",
+             "initiative"]), parent_project_id=f"project-{rng.randrange(i)}" if i and i % 4 == 0 else "",
+             proposed_by_person_id=rng.choice(["", *people[:50]]), source_id=rng.choice(sources))
         for i in range(n["projects"])
-    ]  # fmt: skip
+    ])  # fmt: skip
+    t["status_observations"] = _table("status_observations", [
+        dict(table_name="projects", record_id=f"project-{i}", status=rng.choice(["proposed", "agreed", "operating"]),
+             observed_on=_day(i % 10000), source_id=rng.choice(sources))
+        for i in range(min(n["status_observations"], n["projects"]))
+    ])  # fmt: skip
+    t["body_names"] = _table("body_names", [
+        dict(body_id=c, name=f"Commission {i} on {rng.choice(WORDS)}", source_id=rng.choice(sources))
+        for i, (c, _, _) in enumerate(bodies[: n["body_names"]])
+    ])  # fmt: skip
 
     rates, series = _exchange_rates(n["exchange_rates"], banks, money, sources, rng)
     t["exchange_rates"] = rates
-    figures, conversions = _figures(n["figures"], n["currency_conversions"], series, codes, sources, rng)
+    figures, conversions = _figures(n["figures"], n["currency_conversions"], series, reference["measures"], codes,
+                                    sources, rng)  # fmt: skip
     t["figures"], t["currency_conversions"] = figures, conversions
-    t["corroborations"] = [_header("corroborations")]
+    corroborations = []
     for i in range(n["corroborations"]):
         table = rng.choice(["events", "figures", "exchange_rates"])
-        record = t[table][1 + i % (len(t[table]) - 1)]
-        other = sources[(sources.index(record[-1]) + 1) % len(sources)]
-        t["corroborations"].append([table, record[0], other, "reports it too"])
+        header, *rows = t[table]
+        record = dict(zip(header, rows[i % len(rows)], strict=True))
+        other = sources[(sources.index(record["source_id"]) + 1) % len(sources)]
+        corroborations.append(
+            dict(table_name=table, record_id=rows[i % len(rows)][0], source_id=other, detail="reports it too")
+        )
+    t["corroborations"] = _table("corroborations", corroborations)
     return t
 
 
-def _contract(i: int, rng: random.Random, money, codes, events, people, sources) -> list[str]:
+def _contract(i: int, rng: random.Random, money, codes, events, people, sources) -> dict[str, str]:
     qualifier = rng.choice(["exact", "approximate", "lower_bound", "range", "not_stated"])
     low = high = currency = ""
     if qualifier != "not_stated":
@@ -232,11 +286,13 @@ def _contract(i: int, rng: random.Random, money, codes, events, people, sources)
         currency = rng.choice(money)
     if qualifier == "range":
         high = str(int(low) * 2)
-    return [
-        f"contract-{i}", f"supply of {rng.choice(WORDS)} goods", str(rng.randrange(1, 9)), low, high, qualifier,
-        currency, _day(i % 10000)[:7], rng.choice(CITIES), rng.choice(codes), rng.choice(events),
-        rng.choice(["", *people[:20]]), rng.choice(sources),
-    ]  # fmt: skip
+    return dict(
+        contract_id=f"contract-{i}", subject=f"supply of {rng.choice(WORDS)} goods",
+        contract_count=str(rng.randrange(1, 9)), value_low=low, value_high=high, value_qualifier=qualifier,
+        currency_code=currency, signed_on=_day(i % 10000)[:7], signed_city=rng.choice(CITIES),
+        signed_country_code=rng.choice(codes), event_id=rng.choice(events),
+        stated_by_person_id=rng.choice(["", *people[:20]]), source_id=rng.choice(sources),
+    )  # fmt: skip
 
 
 def _exchange_rates(count: int, banks: list[str], money: list[str], sources: list[str], rng: random.Random):
@@ -245,7 +301,7 @@ def _exchange_rates(count: int, banks: list[str], money: list[str], sources: lis
     pairs = [(bank, base) for bank in banks for base in money if base != quotes[bank]]
     rng.shuffle(pairs)
     days = -(-count // len(pairs))
-    records = [_header("exchange_rates")]
+    rows: list[dict[str, str]] = []
     series: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
     for bank, base in pairs:
         quote = quotes[bank]
@@ -253,41 +309,61 @@ def _exchange_rates(count: int, banks: list[str], money: list[str], sources: lis
         units = "100" if level < 1 else "1"
         first = rng.randrange(0, 8000)
         for day in range(first, first + days):
-            if len(records) > count:
+            if len(rows) >= count:
                 break
             level *= 1 + rng.uniform(-0.004, 0.004)
             rate = f"{level * (100 if units == '100' else 1):.4f}"
             on = _day(day)
-            records.append([f"{bank}-{base.lower()}-{on}", bank, base, quote, units, rate, on, on, rng.choice(sources)])
+            rows.append(
+                dict(rate_id=f"{bank}-{base.lower()}-{on}", issuer_organisation_id=bank, rate_type="official",
+                     base_currency_code=base, quote_currency_code=quote, units=units, rate=rate, valid_from=on,
+                     valid_until=on, source_id=rng.choice(sources))
+            )  # fmt: skip
             series.setdefault((bank, base, quote), []).append((day, f"{float(rate) / int(units)!r}"))
-    return records, series
+    return _table("exchange_rates", rows), series
 
 
-def _figures(count: int, conversions: int, series, codes, sources, rng: random.Random):
-    """Figures (some of money in a currency with official rates) and conversions that agree with those rates."""
+def _figures(count: int, conversions: int, series, measures: list[list[str]], codes, sources, rng: random.Random):
+    """Figures of money between two countries (in a currency with official rates), and conversions that agree
+    with those rates. The measures are those of the package's ``measures`` table that fit."""
     from decimal import Decimal
 
+    header, *rows = measures
+    fit = [
+        m["measure_id"]
+        for m in (dict(zip(header, row, strict=True)) for row in rows)
+        if m["unit_kind"] == "money" and m["subject"] in ("country_pair", "any") and m["kind"] != "running_total"
+    ]
     keys = sorted(series)
-    figures, converted = [_header("figures")], [_header("currency_conversions")]
+    figures, converted = [], []
     for i in range(count):
         bank, base, quote = keys[i % len(keys)]
-        measure = rng.choice(["trade_turnover", "exports", "imports", "investment", "trade_target"])
         country, partner = rng.sample(codes, 2)
         year = str(1996 + i % 28)
         low = str(rng.randrange(1, 100_000) * 1000)
         figures.append(
-            [f"figure-{i}", measure, country, partner, year, year, low, "", "exact", base, "", "false",
-             "", "", "", "", "", rng.choice(sources)]
+            dict(figure_id=f"figure-{i}", measure=rng.choice(fit), country_code=country, partner_country_code=partner,
+                 period_start=year, period_end=year, value_low=low, value_qualifier="exact", currency_code=base,
+                 is_record="false", source_id=rng.choice(sources))
         )  # fmt: skip
-        if len(converted) <= conversions:
+        if len(converted) < conversions:
             day, price = rng.choice(series[(bank, base, quote)])
             exact = Decimal(low) * Decimal(price)
             shown = format(Decimal(f"{exact:.3g}").normalize(), "f")
             converted.append(
-                [f"conversion-{i}", f"figure-{i}", "value", low, base, shown, quote, "3", "true", _day(day),
-                 rng.choice(sources)]
+                dict(conversion_id=f"conversion-{i}", figure_id=f"figure-{i}", converted_bound="value",
+                     from_amount=low, from_currency_code=base, to_amount=shown, to_currency_code=quote,
+                     to_amount_significant_digits="3", is_approximate="true", applies_on=_day(day),
+                     source_id=rng.choice(sources))
             )  # fmt: skip
-    return figures, converted
+    return _table("figures", figures), _table("currency_conversions", converted)
+
+
+def _series(records: list[list[str]], row: int) -> list[str]:
+    """The issuer and currencies of an exchange rate record: the uniqueKey it shares with its series."""
+    header = records[0]
+    return [records[row][header.index(name)] for name in ("issuer_organisation_id", "base_currency_code",
+                                                            "quote_currency_code")]  # fmt: skip
 
 
 def inject(tables: dict[str, list[list[str]]], count: int, rng: random.Random) -> list[dict]:
@@ -302,7 +378,7 @@ def inject(tables: dict[str, list[list[str]]], count: int, rng: random.Random) -
             row = rng.randrange(2, len(records))
             if (table, row) in used or (table, row - 1) in used or (table, row + 1) in used:
                 continue
-            if field == "valid_from" and records[row][1:4] != records[row - 1][1:4]:
+            if field == "valid_from" and _series(records, row) != _series(records, row - 1):
                 continue
             break
         used.add((table, row))
@@ -321,7 +397,8 @@ def inject(tables: dict[str, list[list[str]]], count: int, rng: random.Random) -
         elif rule == "unique-error" or rule == "primary-key":
             record[column] = records[row - 1][column]
             if field == "valid_from":
-                record[column + 1] = records[row - 1][column + 1]
+                until = header.index("valid_until")
+                record[until] = records[row - 1][until]
         elif rule == "foreign-key":
             record[column] = "no-such-source"
         elif rule == "blank-row":

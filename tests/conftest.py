@@ -1,4 +1,8 @@
-"""Shared fixture builders: tiny copies of the real package in ``tmp_path``.
+"""Shared fixture builders: copies of the fixture package in ``tmp_path``.
+
+Tests never read the real data (``datapackage/data``): a curator's valid edit there must never turn a test
+red. Cases are built on ``tests/fixtures/package``, a small package with the real schemas (``schemas/``)
+and rows written for the tests; the real package is tested only as a whole (``tests/test_data.py``).
 
 >>> pkg = copy_package(tmp_path)                                   # doctest: +SKIP
 >>> set_cell(pkg, "agreements", "comprehensive-programme-2022-2026", "kind", "treatise")  # doctest: +SKIP
@@ -6,10 +10,12 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,15 +23,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_PACKAGE = ROOT / "datapackage" / "datapackage.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "package"
 
 
 def copy_package(tmp_path: Path) -> Path:
-    """Copy datapackage/ and schemas/ into ``tmp_path``; return the descriptor's path.
+    """Copy the fixture package and schemas/ into ``tmp_path``; return the descriptor's path.
 
-    The copy keeps the ``datapackage/schemas`` link, so it is laid out like the repository.
+    The copy is laid out like the repository: ``datapackage/`` with its ``schemas -> ../schemas`` link.
     """
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
-    shutil.copytree(ROOT / "datapackage", tmp_path / "datapackage", symlinks=True)
+    shutil.copytree(FIXTURE, tmp_path / "datapackage", symlinks=True, ignore=shutil.ignore_patterns("schemas"))
+    (tmp_path / "datapackage" / "schemas").symlink_to(Path("..") / "schemas")
     return tmp_path / "datapackage" / "datapackage.json"
 
 
@@ -68,6 +76,18 @@ def append_row(descriptor: Path, table: str, values: dict[str, str]) -> int:
     rows.append([values.get(name, "") for name in rows[0]])
     write_rows(descriptor, table, rows)
     return len(rows)
+
+
+def _shared_copy() -> Path:
+    """A copy of the fixture package laid out as in the repository, for tests that only read it."""
+    folder = Path(tempfile.mkdtemp(prefix="intergov-fixture-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return copy_package(folder)
+
+
+#: The fixture package's descriptor, in a read-only copy laid out as in the repository (its schemas are the
+#: real ones): tests that edit the package take their own copy (:func:`copy_package`).
+FIXTURE_PACKAGE = _shared_copy()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, copy_package, csv_path, set_cell
+from conftest import FIXTURE, FIXTURE_PACKAGE, ROOT, copy_package, csv_path, set_cell
 from intergov import build as builder
 from intergov import schema as ts
 from intergov.build import BuildError, InvalidPackage, NotCanonical, PublishError, VersionExists, build
@@ -69,7 +69,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_layout(release: Path) -> None:
     assert release.name == "intergov-0.1.0"
-    names = [r["name"] for r in json.loads((ROOT / "datapackage" / "datapackage.json").read_text())["resources"]]
+    names = [r["name"] for r in json.loads((FIXTURE_PACKAGE).read_text())["resources"]]
     expected = {"datapackage.json", "README.md", "CHANGELOG.md", "LICENSE"}
     expected |= {f"data/{n}.csv" for n in names} | {f"data/{n}.parquet" for n in names}
     assert set(tree(release)) == expected
@@ -82,7 +82,7 @@ def test_descriptor(release: Path) -> None:
     assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
     assert descriptor["version"] == "0.1.0"
     assert descriptor["created"] == "2026-11-28T00:00:00Z"
-    source = json.loads((ROOT / "datapackage" / "datapackage.json").read_text())
+    source = json.loads((FIXTURE_PACKAGE).read_text())
     assert [r["name"] for r in descriptor["resources"]] == [
         name for r in source["resources"] for name in (r["name"], f"{r['name']}-parquet")
     ]
@@ -264,7 +264,7 @@ def test_a_number_that_cannot_be_exact_fails_the_build(project: Path, tmp_path: 
     line = set_cell(project, "exchange_rates", "cbar-usd-2018", "rate", rate)
     result = CliRunner().invoke(main, ["build", str(project), "--dist", str(tmp_path / "dist")])
     assert result.exit_code == 1
-    assert f"exchange_rates.csv:{line}:6: error [number-precision] cannot be published exactly (10 decimal places" in (
+    assert f"exchange_rates.csv:{line}:7: error [number-precision] cannot be published exactly (10 decimal places" in (
         result.stdout
     )
     assert f"(value: '{rate}')" in result.stdout
@@ -341,7 +341,7 @@ def test_a_version_folder_linked_outside_dist_is_refused(project: Path, tmp_path
 
 def test_the_published_csv_is_the_source_file(release: Path) -> None:
     for table in (release / "data").glob("*.csv"):
-        assert table.read_bytes() == (ROOT / "datapackage" / "data" / table.name).read_bytes(), table.name
+        assert table.read_bytes() == (FIXTURE / "data" / table.name).read_bytes(), table.name
 
 
 def test_a_table_not_in_canonical_form_is_not_built(project: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import REAL_PACKAGE, copy_package, csv_path, set_cell
+from conftest import FIXTURE_PACKAGE, copy_package, csv_path, set_cell
 from intergov.cli import main
 
 #: One finding in the text format: ``path:line:col: severity [rule] message (value: '...')``.
@@ -63,14 +63,14 @@ def broken_text(broken: Path) -> Result:
     return invoke(str(broken))
 
 
-def test_the_real_package_exits_0_with_its_warning() -> None:
-    result = invoke(str(REAL_PACKAGE))
+def test_the_fixture_package_exits_0_with_its_warning() -> None:
+    result = invoke(str(FIXTURE_PACKAGE))
     assert result.exit_code == 0
     findings, summary = parse(result.output)
     assert ("conversion-no-rate", "warning") in [(m["rule"], m["severity"]) for m in findings]
     assert {m["severity"] for m in findings} == {"warning"}
     assert (summary["verdict"], summary["errors"], summary["warnings"]) == ("valid", "0", str(len(findings)))
-    assert summary["path"] == str(REAL_PACKAGE)
+    assert summary["path"] == str(FIXTURE_PACKAGE)
 
 
 def test_errors_exit_1_with_one_line_per_finding(broken: Path, broken_text: Result) -> None:
@@ -115,17 +115,17 @@ def test_json_format(broken: Path) -> None:
 
 
 def test_json_format_of_a_valid_package() -> None:
-    result = invoke(str(REAL_PACKAGE), "--format", "json")
+    result = invoke(str(FIXTURE_PACKAGE), "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.output)["valid"] is True
 
 
 def test_strict_makes_warnings_block() -> None:
-    result = invoke(str(REAL_PACKAGE), "--strict")
+    result = invoke(str(FIXTURE_PACKAGE), "--strict")
     assert result.exit_code == 1
     _, summary = parse(result.output)
     assert summary["verdict"] == "invalid" and summary["strict"]
-    assert json.loads(invoke(str(REAL_PACKAGE), "--strict", "--format", "json").output)["exit_code"] == 1
+    assert json.loads(invoke(str(FIXTURE_PACKAGE), "--strict", "--format", "json").output)["exit_code"] == 1
 
 
 @pytest.mark.parametrize(
@@ -174,7 +174,7 @@ def test_the_default_path_is_the_package_in_the_working_directory(
 
 
 def test_a_folder_is_accepted_as_path() -> None:
-    assert invoke(str(REAL_PACKAGE.parent)).exit_code == 0
+    assert invoke(str(FIXTURE_PACKAGE.parent)).exit_code == 0
 
 
 @pytest.mark.parametrize(
@@ -186,7 +186,7 @@ def test_a_folder_is_accepted_as_path() -> None:
         ["--max-findings", "many"],
         ["--engine", "spreadsheet"],
         ["--no-such-option"],
-        [str(REAL_PACKAGE), str(REAL_PACKAGE)],
+        [str(FIXTURE_PACKAGE), str(FIXTURE_PACKAGE)],
     ],
     ids=["no-package", "bad-format", "negative-limit", "text-limit", "bad-engine", "bad-option", "two-paths"],
 )
@@ -215,7 +215,7 @@ def test_a_pattern_that_matches_no_rule_is_a_usage_problem(broken: Path, options
 
 @pytest.mark.parametrize("pattern", ["rule-crashed", "format-failed", "blank-header", "corroboration-", "date-real"])
 def test_every_known_rule_id_and_prefix_is_accepted(pattern: str) -> None:
-    assert invoke(str(REAL_PACKAGE), "--select", pattern).exit_code == 0
+    assert invoke(str(FIXTURE_PACKAGE), "--select", pattern).exit_code == 0
 
 
 def test_a_folder_without_descriptor_exits_2(tmp_path: Path) -> None:

@@ -225,7 +225,7 @@ def test_a_quoted_cell_across_lines_keeps_physical_lines(tmp_path):
     descriptor = copy_package(tmp_path)
     path = csv_path(descriptor, "sources")
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines[1] = lines[1].replace("The Astana Times,,,", 'The Astana Times,,"two\nlines",', 1)
+    lines[1] = lines[1].replace("The Astana Times,news_site,,,", 'The Astana Times,news_site,,"two\nlines",', 1)
     lines.append(lines[-1].replace(",en", ",EN"))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     package, _ = load(descriptor)

@@ -252,7 +252,7 @@ def test_generated_packages(tmp_path_factory, generated):
 def _mutations(descriptor: Path, seed: int) -> None:
     """Apply a few random edits of every kind a curator makes by mistake."""
     rng = random.Random(seed)
-    tables = ["agreements", "agreement_parties", "figures", "contracts", "commission_sessions", "sources", "events"]
+    tables = ["agreements", "agreement_parties", "figures", "contracts", "sessions", "sources", "events"]
     for _ in range(4):
         table = rng.choice(tables)
         rows = read_rows(descriptor, table)

@@ -52,10 +52,10 @@ EXPECTED = {
     "duplicate-primary-key": Expected("events", 8, 1, "event_id", "business-mission-baku-2022-06", "primary-key"),
     "duplicate-unique-field": Expected("countries", 118, 2, "alpha_2_code", "AZ", "unique-error"),
     "duplicate-unique-key": Expected(
-        "commission_sessions", 3, 2, "commission_id, session_number", "aze-kaz-igc, 19", "unique-error"
+        "sessions", 3, 2, "body_id, ordinal, source_id", "aze-kaz-igc, 19, trend-2023-04-07", "unique-error"
     ),
-    "line-break-in-key-pattern": Expected("figures", 14, 15, "session_id", "aze-kaz-igc-19\n", "constraint-pattern"),
-    "line-break-in-key-foreign-key": Expected("figures", 14, 15, "session_id", "aze-kaz-igc-19\n", "foreign-key"),
+    "line-break-in-key-pattern": Expected("figures", 14, 22, "session_id", "aze-kaz-igc-19\n", "constraint-pattern"),
+    "line-break-in-key-foreign-key": Expected("figures", 14, 22, "session_id", "aze-kaz-igc-19\n", "foreign-key"),
     "blank-line": Expected("people", 3, None, None, None, "blank-row"),
     "extra-cell": Expected("organisations", 3, 6, None, "extra", "extra-cell"),
 }
@@ -84,9 +84,9 @@ def _break(descriptor: Path) -> None:
     events = read_rows(descriptor, "events")
     append_row(descriptor, "events", dict(zip(events[0], events[1], strict=True)))
     set_cell(descriptor, "countries", "KAZ", "alpha_2_code", "AZ")
-    sessions = read_rows(descriptor, "commission_sessions")
+    sessions = read_rows(descriptor, "sessions")
     duplicate = dict(zip(sessions[0], sessions[1], strict=True))
-    append_row(descriptor, "commission_sessions", {**duplicate, "session_id": "aze-kaz-igc-19-bis"})
+    append_row(descriptor, "sessions", {**duplicate, "session_id": "aze-kaz-igc-19-bis"})
     organisations = read_rows(descriptor, "organisations")
     organisations[2].append("extra")
     write_rows(descriptor, "organisations", organisations)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REAL_PACKAGE, copy_package, csv_path
+from conftest import FIXTURE_PACKAGE, copy_package, csv_path
 from intergov import fmt
 from intergov.cli import main
 from intergov.package import load
@@ -63,7 +63,7 @@ def disorder(descriptor: Path, seed: int = 7) -> None:
 
 
 def test_the_real_package_is_canonical() -> None:
-    package, _ = load(REAL_PACKAGE)
+    package, _ = load(FIXTURE_PACKAGE)
     results = fmt.format_package(package)
     assert results and all(not r.changes and r.problem is None for r in results)
 

@@ -333,6 +333,7 @@ def test_negative_number_is_not_a_formula(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     descriptor = copy_package(tmp_path)
     set_cell(descriptor, "figures", "exports-2022-astana-times-2023-04-11", "change_percent", "-12.5")
+    set_cell(descriptor, "figures", "exports-2022-astana-times-2023-04-11", "change_basis", "year_on_year")
     code, findings, _ = run_validate(tmp_path)
     assert code == 0
     assert not any(f["rule"] == "formula-injection" for f in findings)

@@ -68,7 +68,7 @@ def test_one_typed_frame_per_table(release: Path) -> None:
             f["name"]: str(pd.Series(dtype=ts.pandas_dtype(f)).dtype) for f in ts.fields(schema)
         }, name
         ts.pandera_schema(schema, name=name).validate(frame)  # the house's typed-frame contract, constraints too
-    assert frames["sources"]["published_on"].dtype == "datetime64[s]"
+    assert frames["currency_conversions"]["applies_on"].dtype == "datetime64[s]"
     assert frames["contracts"]["contract_count"].dtype == "Int64"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REAL_PACKAGE, csv_path
+from conftest import FIXTURE_PACKAGE, csv_path
 from intergov.findings import ERROR, Finding
 from intergov.package import PackageError, load, locate
 from intergov.validate import validate
@@ -329,8 +329,8 @@ def foreign_key(schema: dict[str, Any], field: str) -> dict[str, Any]:
 KEY_EDITS: dict[str, tuple[str, Callable[[dict[str, Any]], None], str]] = {
     "primary-key": ("agreements", lambda s: s.update(primaryKey=["agreement_idd"]), "the primary key"),
     "unique-key": (
-        "commission_sessions",
-        lambda s: s.update(uniqueKeys=[["commission_id", "agreement_idd"]]),
+        "sessions",
+        lambda s: s.update(uniqueKeys=[["body_id", "agreement_idd"]]),
         "a unique key (uniqueKeys)",
     ),
     "foreign-key-fields": (
@@ -369,14 +369,14 @@ def test_a_key_naming_an_unknown_field_is_reported_at_its_line(
     assert f.line == line_of(text, '"agreement_idd"')
     assert f.message.startswith(f"{what} names 'agreement_idd', which is not a field of ")
     assert pkg is not None and pkg.resource(table) is None
-    assert [r.name for r in pkg.resources] == [r.name for r in load(REAL_PACKAGE)[0].resources if r.name != table]
+    assert [r.name for r in pkg.resources] == [r.name for r in load(FIXTURE_PACKAGE)[0].resources if r.name != table]
 
 
 def test_a_unique_key_naming_an_unknown_field_is_not_silently_unchecked(package: Path) -> None:
-    edit_schema(package, "commission_sessions", lambda s: s.update(uniqueKeys=[["nope"]]))
+    edit_schema(package, "sessions", lambda s: s.update(uniqueKeys=[["nope"]]))
     result = validate(package)
     assert [(Path(f.path).name, f.rule) for f in result.findings if f.severity == ERROR] == [
-        ("commission_sessions.json", "schema-invalid")
+        ("sessions.json", "schema-invalid")
     ]
 
 
@@ -411,7 +411,7 @@ def field_of(schema: dict[str, Any], name: str) -> dict[str, Any]:
 BAD_CONSTRAINTS = {
     "pattern-not-a-regex": ("figures", "country_code", "pattern", "([a-z", '"pattern": "([a-z"'),
     "minimum-not-a-number": ("figures", "value_low", "minimum", "abc", '"minimum": "abc"'),
-    "maximum-not-a-date": ("sources", "published_on", "maximum", "2020-13-01", '"maximum": "2020-13-01"'),
+    "maximum-not-a-date": ("currency_conversions", "applies_on", "maximum", "2020-13-01", '"maximum": "2020-13-01"'),
     "exclusive-bound-not-an-integer": (
         "currency_conversions",
         "to_amount_significant_digits",
@@ -443,10 +443,10 @@ def test_an_unusable_constraint_value_is_a_schema_finding_not_a_traceback(
 def test_usable_constraint_values_of_every_type_are_accepted(package: Path) -> None:
     edit_schema(
         package,
-        "sources",
-        lambda s: field_of(s, "published_on").setdefault("constraints", {}).update(minimum="1991-12-16"),
+        "currency_conversions",
+        lambda s: field_of(s, "applies_on").setdefault("constraints", {}).update(minimum="1991-12-16"),
     )
     edit_schema(package, "figures", lambda s: field_of(s, "value_low")["constraints"].update(maximum="1e15"))
     pkg, findings = load(package)
     assert findings == []
-    assert pkg is not None and {"sources", "figures"} <= {r.name for r in pkg.resources}
+    assert pkg is not None and {"currency_conversions", "figures"} <= {r.name for r in pkg.resources}

@@ -67,6 +67,7 @@ from intergov.paths import UnsafePath, dist_entry, name_problem, project_file
 from intergov.reader import FILE_PROPERTIES, PARQUET, PARQUET_MEDIATYPE, PARQUET_SUFFIX, sha256
 from intergov.release import CHANGELOG, LICENSE, Version, has_entry, parse_version, project_folder, release_time
 from intergov.report.text import line as finding_line
+from intergov.rules.claims import CONFLICT
 from intergov.validate import Result, validate
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -192,7 +193,8 @@ def build(
         resources += _resources(table, files[f"data/{name}.csv"], files[f"data/{name}.parquet"])
     descriptor = _descriptor(package, str(version), created, resources)
     files["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    files["README.md"] = readme(descriptor, frames).encode("utf-8")
+    conflicts = [f for f in every if f.rule == CONFLICT]
+    files["README.md"] = readme(descriptor, frames, conflicts).encode("utf-8")
     files["CHANGELOG.md"] = changelog.read_bytes()
     files["LICENSE"] = licence.read_bytes()
     archive = zip_bytes(stem, files, created)

@@ -13,23 +13,27 @@ the data shown in a table cell is escaped by :mod:`intergov.report.markdown`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from intergov import schema as ts
+from intergov.findings import Finding
 from intergov.reader import PARQUET, PARQUET_SUFFIX
 from intergov.report.markdown import code, text
 
 PARTIAL_DATE = "partial date: YYYY, YYYY-MM or YYYY-MM-DD as precise as the source"
 
 
-def readme(descriptor: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) -> str:
+def readme(descriptor: Mapping[str, Any], frames: Mapping[str, pd.DataFrame], conflicts: Sequence[Finding] = ()) -> str:
     """The README of a release whose descriptor is ``descriptor`` (schemas inline).
 
     ``frames`` holds each table's cells as text, in published order (for row
-    counts and example values).
+    counts and example values); ``conflicts`` the ``claims-conflict`` findings,
+    listed for data users (their lines are those of the published CSV files,
+    which keep the source files' order).
     """
     tables = [r for r in descriptor["resources"] if r.get("format") != PARQUET]
     stem = f"{descriptor.get('name', 'data')}-{descriptor['version']}"
@@ -49,6 +53,16 @@ def readme(descriptor: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) ->
     lines.append("")
     for resource in tables:
         lines += _table(resource, frames[resource["name"]])
+    if conflicts:
+        lines += [
+            "## Conflicting claims",
+            "",
+            "Sources that disagree are all kept, each claim with its source; none is resolved. These are the "
+            "claims that differ beyond the precision they are stated with:",
+            "",
+        ]
+        lines += [f"- `data/{Path(f.path).name}` line {f.line}: {text(f.message)}" for f in conflicts]
+        lines.append("")
     sources = descriptor.get("sources") or []
     if sources:
         lines += ["## Sources", ""]

@@ -17,7 +17,7 @@ never hides another's, and a rule that crashes becomes a finding, not a
 traceback.
 
 >>> sorted(r.id for r in RULES)[:3]
-['agreement-parties', 'agreement-parties-commission', 'conversion-figure']
+['agreement-parties', 'agreement-parties-commission', 'change-basis']
 """
 
 from __future__ import annotations
@@ -74,9 +74,17 @@ def flagged(frame: pd.DataFrame, mask: pd.Series) -> pd.Index:
 
 
 def _rules() -> list[Rule]:
-    from intergov.rules import agreements, cells, conversions, dates, provenance, values
+    from intergov.rules import agreements, cells, claims, conversions, dates, provenance, values
 
-    return [*dates.RULES, *values.RULES, *agreements.RULES, *conversions.RULES, *provenance.RULES, *cells.RULES]
+    return [
+        *dates.RULES,
+        *values.RULES,
+        *agreements.RULES,
+        *conversions.RULES,
+        *provenance.RULES,
+        *claims.RULES,
+        *cells.RULES,
+    ]
 
 
 RULES: list[Rule] = _rules()

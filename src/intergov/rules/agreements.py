@@ -1,8 +1,8 @@
 """Rules on agreements and their parties, across tables.
 
 - every agreement has at least two parties in ``agreement_parties``;
-- an agreement signed at a commission session has among its parties both of
-  that commission's countries.
+- an agreement signed at a session of a body (a commission, a council) has
+  among its parties both of that body's countries.
 """
 
 from __future__ import annotations
@@ -48,17 +48,17 @@ def check_party_count(table: Table, tables: Tables) -> pd.DataFrame:
 
 
 def check_commission_parties(table: Table, tables: Tables) -> pd.DataFrame:
-    """An agreement signed at a commission session binds that commission's countries."""
-    if not {"commission_sessions", "commissions"} <= set(tables):
+    """An agreement signed at a session of a body binds that body's countries."""
+    if not {"sessions", "bodies"} <= set(tables):
         return violations([])
-    commissions = tables["commissions"].typed[["commission_id", "first_country_code", "second_country_code"]]
+    bodies = tables["bodies"].typed[["body_id", "first_country_code", "second_country_code"]]
     members: dict[str, set[str]] = {}
-    for commission_id, first, second in commissions.dropna(subset=["commission_id"]).itertuples(index=False):
-        members.setdefault(commission_id, {c for c in (first, second) if pd.notna(c)})
-    sessions = tables["commission_sessions"].typed[["session_id", "commission_id"]].dropna()
+    for body_id, first, second in bodies.dropna(subset=["body_id"]).itertuples(index=False):
+        members.setdefault(body_id, {c for c in (first, second) if pd.notna(c)})
+    sessions = tables["sessions"].typed[["session_id", "body_id"]].dropna()
     session_members: dict[str, set[str]] = {}
-    for session_id, commission_id in sessions.itertuples(index=False):
-        session_members.setdefault(session_id, members.get(commission_id, set()))
+    for session_id, body_id in sessions.itertuples(index=False):
+        session_members.setdefault(session_id, members.get(body_id, set()))
     parties = _party_countries(tables)
     found = []
     for line, agreement_id, session_id in table.typed[["agreement_id", "session_id"]].dropna().itertuples():
@@ -90,7 +90,7 @@ RULES = [
         "agreement-parties-commission",
         ERROR,
         ("agreements",),
-        "The parties of an agreement signed at a commission session include the commission's countries.",
+        "The parties of an agreement signed at a session of a body include the body's countries.",
         check_commission_parties,
     ),
 ]

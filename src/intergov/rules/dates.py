@@ -17,6 +17,7 @@ import pandas as pd
 from intergov import schema as ts
 from intergov.findings import ERROR
 from intergov.rules import Rule, Table, Tables, flagged, violations
+from intergov.rules.values import measure_property
 
 #: (start, end) field pairs that must run forwards, per table.
 PERIODS = {
@@ -29,16 +30,16 @@ PERIODS = {
 #: Fields dating something that happened, which its source cannot predate.
 HAPPENED = {
     "agreements": "signed_on",
-    "commission_sessions": "held_on",
+    "sessions": "held_on",
     "contracts": "signed_on",
     "events": "started_on",
     "person_roles": "held_on",
-    "projects": "reported_on",
+    "status_observations": "observed_on",
     "figures": "period_start",
 }
 
-#: Figure measures about what is still to come: their period may well follow the source.
-FORWARD_MEASURES = {"trade_target", "trade_forecast"}
+#: ``sessions.status`` of a session that took place; a planned or announced one may follow its source.
+HELD = "held"
 
 
 def bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -102,35 +103,39 @@ def check_reported(table: Table, tables: Tables) -> pd.DataFrame:
     if sources is None or sources.typed.empty:
         return violations([])
     t = table.typed
-    published = sources.typed.set_index("source_id")["published_on"]
-    published = published[~published.index.duplicated()]
+    published = sources.typed.drop_duplicates("source_id").set_index("source_id")["published_on"]
     on = t["source_id"].map(published)
+    _, last_day = bounds(on)
     first, _ = bounds(t[name])
-    bad = first.notna() & on.notna() & (first > on)
+    bad = first.notna() & last_day.notna() & (first > last_day)
     if "measure" in t:  # a target or forecast is about a period still to come
-        bad &= ~t["measure"].isin(list(FORWARD_MEASURES))
+        bad &= measure_property(table, tables, "may_be_future").ne(True)
+    if "status" in t and table.resource.name == "sessions":
+        bad &= t["status"] == HELD
     return violations(
         (
             line,
             name,
             f"{name} {t.at[line, name]} is after its source {t.at[line, 'source_id']} "
-            f"was published ({on[line].date()}); check the date or the source",
+            f"was published ({on[line]}); check the date or the source",
         )
         for line in flagged(t, bad)
     )
 
 
 def check_session_order(table: Table, tables: Tables) -> pd.DataFrame:
-    """A commission's sessions are numbered in date order.
+    """A body's sessions are numbered in date order.
 
     Each session is compared with the one numbered just before it, so one
-    misdated session is reported once, where the order breaks.
+    misdated session is reported once, where the order breaks. A claim that
+    disputes another source's (``disputes_session_id``) is left to the
+    conflict rule.
     """
-    frame = table.typed[["commission_id", "session_number", "held_on"]].copy()
+    frame = table.typed[["body_id", "ordinal", "held_on"]][table.typed["disputes_session_id"].isna()].copy()
     frame["first"], frame["last"] = bounds(frame["held_on"])
-    frame = frame.dropna(subset=["commission_id", "session_number", "first"])
+    frame = frame.dropna(subset=["body_id", "ordinal", "first"])
     found = []
-    for _, sessions in frame.sort_values("session_number").groupby("commission_id", sort=False):
+    for _, sessions in frame.sort_values("ordinal").groupby("body_id", sort=False):
         previous = pd.Series(sessions.index, index=sessions.index).shift(1)
         out_of_order = (sessions["first"].shift(1) > sessions["last"]).to_numpy()
         for line in sessions.index[out_of_order]:
@@ -139,8 +144,8 @@ def check_session_order(table: Table, tables: Tables) -> pd.DataFrame:
                 (
                     line,
                     "held_on",
-                    f"session {sessions.at[line, 'session_number']} is dated {sessions.at[line, 'held_on']}, "
-                    f"before session {frame.at[earlier, 'session_number']} on line {earlier} "
+                    f"session {sessions.at[line, 'ordinal']} is dated {sessions.at[line, 'held_on']}, "
+                    f"before session {frame.at[earlier, 'ordinal']} on line {earlier} "
                     f"({frame.at[earlier, 'held_on']}); check the numbers and dates",
                 )
             )
@@ -160,8 +165,8 @@ RULES = [
     Rule(
         "session-order",
         ERROR,
-        ("commission_sessions",),
-        "A commission's sessions are numbered in date order.",
+        ("sessions",),
+        "A body's sessions are numbered in date order.",
         check_session_order,
     ),
 ]

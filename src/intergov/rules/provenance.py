@@ -1,8 +1,9 @@
-"""Rules on provenance: a corroboration points at a record that exists, from another source.
+"""Rules on provenance: sources can be found, and rows that name a record by table point at one that exists.
 
 ``corroborations`` lists further sources for a record that already cites its
-own source. The record is named by table and primary key, which no Table
-Schema foreign key can express (the target table varies by row).
+own source; ``status_observations`` dates the status of a project or a body.
+Both name the record by table and primary key, which no Table Schema foreign
+key can express (the target table varies by row).
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ def _records(tables: Tables, names: set[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype("string")
 
 
-def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
-    """Each corroborated record exists (``RECORD``) and cites another source than this row (``SOURCE``)."""
-    rows = table.typed[["table_name", "record_id", "source_id"]].dropna()
+def _owners(rows: pd.DataFrame, tables: Tables) -> tuple[pd.Series, list[tuple[int, str, str]]]:
+    """The source each named record cites (missing where there is no such record), and a violation per missing one.
+
+    ``rows`` has the columns table_name and record_id, indexed by line.
+    """
     records = _records(tables, set(rows["table_name"]))
     own = rows.merge(records, on=["table_name", "record_id"], how="left")["own"].set_axis(rows.index)
     missing = [
@@ -49,6 +52,13 @@ def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
         )
         for line in flagged(rows, own.isna())
     ]
+    return own, missing
+
+
+def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
+    """Each corroborated record exists (``RECORD``) and cites another source than this row (``SOURCE``)."""
+    rows = table.typed[["table_name", "record_id", "source_id"]].dropna()
+    own, missing = _owners(rows, tables)
     same = [
         (
             line,
@@ -61,6 +71,29 @@ def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
     return pd.concat([violations(missing, rule=RECORD), violations(same, rule=SOURCE)])
 
 
+def check_observations(table: Table, tables: Tables) -> pd.DataFrame:
+    """Each observed record exists in the table it names."""
+    return violations(_owners(table.typed[["table_name", "record_id"]].dropna(), tables)[1])
+
+
+def check_locator(table: Table, tables: Tables) -> pd.DataFrame:
+    """A source can be found: by its URL, or by its outlet and article number; a date says where it was read."""
+    t = table.typed
+    found = [
+        (line, "url", "a source needs a URL, or the outlet's article number in article_number; fill in one")
+        for line in flagged(t, t["url"].isna() & t["article_number"].isna())
+    ]
+    found += [
+        (line, "published_on_basis", "say where the date was read: page, url_path or dateline")
+        for line in flagged(t, t["published_on"].notna() & t["published_on_basis"].isna())
+    ]
+    found += [
+        (line, "published_on_basis", "published_on_basis without published_on; empty it or fill in the date")
+        for line in flagged(t, t["published_on"].isna() & t["published_on_basis"].notna())
+    ]
+    return violations(found)
+
+
 RULES = [
     Rule(RECORD, ERROR, ("corroborations",), "A corroboration names a record that exists.", check_corroborations),
     Rule(
@@ -69,5 +102,21 @@ RULES = [
         ("corroborations",),
         "A corroboration comes from a source other than the record's own.",
         check_corroborations,
+    ),
+]
+RULES += [
+    Rule(
+        "observation-record",
+        ERROR,
+        ("status_observations",),
+        "A status observation names a record that exists.",
+        check_observations,
+    ),
+    Rule(
+        "source-locator",
+        ERROR,
+        ("sources",),
+        "A source has a URL or an article number, and its date says where it was read.",
+        check_locator,
     ),
 ]

@@ -1,12 +1,16 @@
-"""Rules on stated values: bounds in order, qualifiers that match the columns, currencies where money is.
+"""Rules on stated values: bounds in order, qualifiers that match the columns, units that fit the measure.
 
 Contracts and figures share the value columns ``value_low``, ``value_high``,
 ``value_qualifier`` and ``currency_code``:
 
 - ``range`` needs both bounds, low not above high;
-- ``exact``, ``approximate`` and ``lower_bound`` need ``value_low`` and no ``value_high``;
+- ``exact``, ``approximate``, ``lower_bound`` and ``upper_bound`` need ``value_low`` and no ``value_high``;
 - ``not_stated`` has no value and no currency;
-- a value of money has a currency; a count (``documents_signed``) has none.
+- a value of money has a currency; any other value has a ``unit_code`` of the kind its measure takes.
+
+What each figure measure is (money or a unit of some kind, between two countries or about a project, a
+running total or a target) is data: the package's ``measures`` table, read by :func:`measures`. A contract's
+value is always money.
 """
 
 from __future__ import annotations
@@ -26,18 +30,36 @@ from intergov.rules import Rule, Table, Tables, flagged, violations
 VALUED = ("contracts", "figures")
 
 #: ``value_qualifier`` values: one value in ``value_low``; a range of two; no value at all.
-SINGLE_VALUE = ("exact", "approximate", "lower_bound")
+SINGLE_VALUE = ("exact", "approximate", "lower_bound", "upper_bound")
 RANGE = "range"
 NOT_STATED = "not_stated"
 
-#: Figure measures that count things rather than money.
-COUNT_MEASURES = {"documents_signed"}
+#: ``measures.unit_kind`` of a value in a currency; every other kind is a kind of ``units``.
+MONEY = "money"
 
-#: Figure measures between two countries, and the fields each needs.
-BILATERAL_MEASURES = {"trade_turnover", "exports", "imports", "investment"}
 
-#: The figure measure of a project's cost.
-COST_ESTIMATE = "cost_estimate"
+def measures(tables: Tables) -> pd.DataFrame:
+    """The package's ``measures`` table indexed by ``measure_id`` (empty when the package has none).
+
+    >>> measures({}).empty
+    True
+    """
+    table = tables.get("measures")
+    if table is None:
+        return pd.DataFrame(columns=["unit_kind", "kind", "subject", "is_directional", "may_be_future"])
+    typed = table.typed.dropna(subset=["measure_id"])
+    return typed[~typed["measure_id"].duplicated()].set_index("measure_id")
+
+
+def measure_property(table: Table, tables: Tables, column: str, default: Any = None) -> pd.Series:
+    """``column`` of each row's measure, from ``measures`` (``default`` for a table without ``measure``)."""
+    t = table.typed
+    if "measure" not in t:
+        return pd.Series(default, index=t.index, dtype=object)
+    known = measures(tables)
+    if column not in known:
+        return pd.Series(None, index=t.index, dtype=object)
+    return t["measure"].map(known[column]).astype(object)
 
 
 def _where(table: Table, *checks: tuple[pd.Series, str, str]) -> pd.DataFrame:
@@ -52,6 +74,10 @@ def check_range(table: Table, tables: Tables) -> pd.DataFrame:
         (line, "value_high", f"value_low {low[line]} is above value_high {high[line]}; swap them")
         for line in flagged(table.typed, low > high)
     )
+
+
+#: The rules of :func:`check_currency`.
+CURRENCY, UNIT = "value-currency", "value-unit"
 
 
 def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
@@ -85,47 +111,96 @@ def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
         (
             (qualifier == NOT_STATED) & (has_low | has_high),
             "value_qualifier",
-            "value_qualifier is not_stated but a value is given; choose exact, approximate, lower_bound or range",
+            "value_qualifier is not_stated but a value is given; choose exact, approximate, lower_bound, "
+            "upper_bound or range",
         ),
     )
 
 
 def check_currency(table: Table, tables: Tables) -> pd.DataFrame:
-    """Money has a currency; counts and unstated values have none."""
+    """Money has a currency and no unit; another measure a unit of its kind and no currency (rule ``UNIT``)."""
     t = table.typed
     has_value = t["value_low"].notna() | t["value_high"].notna()
     has_currency = t["currency_code"].notna()
-    counts = t["measure"].isin(COUNT_MEASURES) if "measure" in t else pd.Series(False, index=t.index)
-    return _where(
+    kind = measure_property(table, tables, "unit_kind", MONEY)
+    known = kind.notna()
+    money = kind == MONEY
+    money_found = _where(
         table,
         (
-            has_value & ~has_currency & ~counts,
+            known & money & has_value & ~has_currency,
             "currency_code",
             "a value of money needs its currency; fill in the ISO 4217 code",
         ),
-        (has_currency & counts, "currency_code", "this measure is a count; empty currency_code"),
         (
-            has_currency & ~has_value & ~counts,
+            known & ~money & has_currency,
+            "currency_code",
+            "this measure is not money; empty currency_code and give the unit in unit_code",
+        ),
+        (
+            known & money & has_currency & ~has_value,
             "currency_code",
             "a currency without a value; empty currency_code or fill in the value",
         ),
     )
+    if "unit_code" not in t:
+        return money_found
+    has_unit = t["unit_code"].notna()
+    units = tables.get("units")
+    unit_kinds = (
+        units.typed.dropna(subset=["unit_code"]).drop_duplicates("unit_code").set_index("unit_code")["kind"]
+        if units is not None
+        else pd.Series(dtype=object)
+    )
+    unit_kind = t["unit_code"].map(unit_kinds)
+    wrong_kind = known & ~money & has_unit & unit_kind.notna() & (unit_kind != kind)
+    unit_found = [
+        (
+            line,
+            "unit_code",
+            f"{t.at[line, 'measure']} is measured in a unit of kind {kind[line]}, "
+            f"but {t.at[line, 'unit_code']} measures {unit_kind[line]}; choose a unit of kind {kind[line]}",
+        )
+        for line in flagged(t, wrong_kind)
+    ]
+    unit_found += [
+        (
+            line,
+            "unit_code",
+            f"{t.at[line, 'measure']} is not money: give the unit of the value in unit_code "
+            f"(a units.unit_code of kind {kind[line]})",
+        )
+        for line in flagged(t, known & ~money & has_value & ~has_unit)
+    ]
+    unit_found += [
+        (line, "unit_code", "a value of money has no unit_code; empty it (the currency is the unit)")
+        for line in flagged(t, known & money & has_unit)
+    ]
+    unit_found += [
+        (line, "unit_code", "a unit without a value; empty unit_code or fill in the value")
+        for line in flagged(t, known & ~money & has_unit & ~has_value)
+    ]
+    return pd.concat([money_found.assign(rule=CURRENCY), violations(unit_found, rule=UNIT)])
 
 
 def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
-    """A figure names what it is about: both countries for trade and investment, the project for a cost."""
+    """A figure names what its measure is about: both countries of a pair, the project of a cost.
+
+    Only a running total counts up to a date (``as_of``); every other measure covers a period.
+    """
     t = table.typed
-    measure = t["measure"]
-    bilateral = measure.isin(BILATERAL_MEASURES)
+    subject = measure_property(table, tables, "subject")
+    kind = measure_property(table, tables, "kind")
+    pair = subject == "country_pair"
     return _where(
         table,
         (
-            bilateral & t["country_code"].isna(),
+            pair & t["country_code"].isna(),
             "country_code",
             "this measure is between two countries; fill in country_code",
         ),
         (
-            bilateral & t["partner_country_code"].isna(),
+            pair & t["partner_country_code"].isna(),
             "partner_country_code",
             "this measure is between two countries; fill in partner_country_code",
         ),
@@ -135,9 +210,50 @@ def check_figure_subject(table: Table, tables: Tables) -> pd.DataFrame:
             "partner_country_code is the same country as country_code",
         ),
         (
-            (measure == COST_ESTIMATE) & t["project_id"].isna(),
+            (subject == "project") & t["project_id"].isna(),
             "project_id",
-            "a cost estimate is for a project; fill in project_id",
+            "this measure is about a project; fill in project_id",
+        ),
+        (
+            (kind != "running_total") & kind.notna() & t["as_of"].notna(),
+            "as_of",
+            "as_of is for running totals; use period_start and period_end",
+        ),
+    )
+
+
+def check_change(table: Table, tables: Tables) -> pd.DataFrame:
+    """A change is stated once, as a percent or a ratio, with its basis; ``since`` names its date."""
+    t = table.typed
+    percent, ratio = t["change_percent"].notna(), t["change_ratio"].notna()
+    basis, since = t["change_basis"], t["change_since"].notna()
+    return _where(
+        table,
+        (
+            percent & ratio,
+            "change_ratio",
+            "the change is given twice; keep the form the source uses ('4.2 times': change_ratio; '+40%': "
+            "change_percent)",
+        ),
+        (
+            (percent | ratio) & basis.isna(),
+            "change_basis",
+            "a change needs its basis: year_on_year, previous_period, or since (with change_since)",
+        ),
+        (
+            ~(percent | ratio) & basis.notna(),
+            "change_basis",
+            "a basis without a change; empty change_basis or fill in change_percent or change_ratio",
+        ),
+        (
+            (basis == "since") & ~since,
+            "change_since",
+            "change_basis is since: fill in change_since, the date compared with",
+        ),
+        (
+            (basis != "since") & since,
+            "change_since",
+            "change_since is only for change_basis since; set change_basis to since or empty change_since",
         ),
     )
 
@@ -292,17 +408,25 @@ RULES = [
         check_qualifier,
     ),
     Rule(
-        "value-currency",
+        CURRENCY,
         ERROR,
         VALUED,
-        "Money has a currency; counts and unstated values have none.",
+        "Money has a currency; other measures and unstated values have none.",
         check_currency,
     ),
+    Rule(UNIT, ERROR, ("figures",), "A measure that is not money has a unit of its kind.", check_currency),
     Rule(
         "figure-subject",
         ERROR,
         ("figures",),
-        "A figure names its countries, or its project for a cost.",
+        "A figure's measure exists; the figure names what the measure needs: countries, project, as_of, target date.",
         check_figure_subject,
+    ),
+    Rule(
+        "change-basis",
+        ERROR,
+        ("figures",),
+        "A change is a percent or a ratio, with its basis (year on year, previous period, since a date).",
+        check_change,
     ),
 ]

@@ -1,0 +1,261 @@
+"""Rules on claims: sources that disagree are surfaced together, never resolved.
+
+Two figures claim the same thing when they share measure, countries, period,
+unit and currency. Each claim stands for an interval: its value give or take
+half a unit of its last significant digit (``significant_digits``, or the digits
+up to the last non-zero one), widened to one side for a bound and to both
+bounds for a range. Claims whose intervals have no point in common conflict.
+A stated change implies a claim about the period before (year on year: the
+same months a year earlier; on the previous period: the year before a whole
+year), which joins the claims about that period: ``470 million, +50%`` for
+2024 implies about 313 million for 2023.
+
+A session claim that another source disputes names the first claim in
+``disputes_session_id``; both are listed together.
+
+>>> half_unit(Decimal("461900000"), None), half_unit(Decimal("460000000"), None), half_unit(Decimal("460000000"), 3)
+(Decimal('5E+4'), Decimal('5E+6'), Decimal('5E+5'))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+
+from intergov.findings import ERROR, WARNING
+from intergov.rules import Rule, Table, Tables, violations
+from intergov.rules.values import measure_property
+
+CONFLICT, DISPUTE = "claims-conflict", "session-dispute"
+
+#: The fields of a session that a disputing claim may state differently.
+SESSION_FACTS = ("ordinal", "status", "held_on", "city", "host_country_code")
+
+_INFINITY = Decimal("Infinity")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim about a quantity: the interval it stands for, and how to name it in a message."""
+
+    low: Decimal
+    high: Decimal
+    line: int
+    label: str
+
+
+def half_unit(value: Decimal, digits: int | None) -> Decimal:
+    """Half a unit of the last significant digit of ``value`` (``digits`` significant digits when given)."""
+    exponent = value.normalize().as_tuple().exponent if digits is None else value.adjusted() - digits + 1
+    return Decimal(5).scaleb(int(exponent) - 1)
+
+
+def _decimal(text: object) -> Decimal | None:
+    try:
+        return Decimal(str(text).strip()) if pd.notna(text) else None
+    except InvalidOperation:
+        return None
+
+
+def _decimals_half(text: object) -> Decimal:
+    """Half a unit of the last decimal written (``40``: 0.5; ``14.3``: 0.05): a percent's own precision."""
+    exponent = _decimal(text).as_tuple().exponent  # type: ignore[union-attr]
+    return Decimal(5).scaleb(min(int(exponent), 0) - 1)
+
+
+def _interval(qualifier: str, low: Decimal, high: Decimal | None, digits: int | None) -> tuple[Decimal, Decimal]:
+    lo = low - half_unit(low, digits)
+    hi = (high if high is not None else low) + half_unit(high if high is not None else low, digits)
+    if qualifier == "lower_bound":
+        return lo, _INFINITY
+    if qualifier == "upper_bound":
+        return -_INFINITY, hi
+    return lo, hi
+
+
+def _shift_year(partial: object) -> object:
+    """The same partial date a year earlier (``2024-06`` -> ``2023-06``); missing stays missing."""
+    if pd.isna(partial):
+        return partial
+    text = str(partial)
+    return f"{int(text[:4]) - 1:04d}{text[4:]}"
+
+
+def _shown(value: Decimal) -> str:
+    return format(value.quantize(Decimal(1)) if abs(value) >= 1 else value.normalize(), "f")
+
+
+def _figure_claims(table: Table, tables: Tables) -> dict[tuple, list[Claim]]:
+    """Every claim of ``figures``, stated or implied by a change, grouped by what it is about."""
+    t, text = table.typed, table.text
+    directional = measure_property(table, tables, "is_directional").eq(True)
+    groups: dict[tuple, list[Claim]] = {}
+    valued = t["value_qualifier"].ne("not_stated") & t["value_low"].notna()
+    rows = t[valued.fillna(False).astype(bool)].astype(object)
+    rows = rows.where(rows.notna(), None)
+    for line, row in rows.iterrows():
+        low = _decimal(text.at[line, "value_low"])
+        high = _decimal(text.at[line, "value_high"]) if pd.notna(row["value_high"]) else None
+        if low is None:
+            continue
+        digits = int(row["significant_digits"]) if pd.notna(row["significant_digits"]) else None
+        countries = (row["country_code"], row["partner_country_code"])
+        if not directional[line]:
+            countries = tuple(sorted(c for c in countries if pd.notna(c)))
+        unit = (row["currency_code"], row["unit_code"], row["per_period"], row["project_id"])
+        period = (row["period_start"], row["period_end"], row["as_of"])
+        key = (row["measure"], countries, unit)
+        lo, hi = _interval(row["value_qualifier"], low, high, digits)
+        unit_name = next((str(u) for u in unit[:2] if pd.notna(u)), "")
+        stated = f"{_shown(low)}{'-' + _shown(high) if high is not None else ''} {unit_name}".strip()
+        where = f"{row['source_id']}, line {line}"
+        groups.setdefault((*key, period), []).append(Claim(lo, hi, line, f"{stated} ({where})"))
+        previous = _previous_period(row)
+        change = _change(text, row, line)
+        if previous is None or change is None or row["value_qualifier"] == "range":
+            continue
+        factor_low, factor_high, said = change
+        implied = Claim(
+            lo / factor_high if lo != -_INFINITY else lo,
+            hi / factor_low if hi != _INFINITY else hi,
+            line,
+            f"{_shown(low / ((factor_low + factor_high) / 2))} {unit_name} implied by {said} on {stated} for "
+            f"{_period_name(period)} ({where})",
+        )
+        groups.setdefault((*key, previous), []).append(implied)
+    return groups
+
+
+def _previous_period(row: pd.Series) -> tuple | None:
+    """The period a stated change compares with, where the basis names one."""
+    start, end, basis = row["period_start"], row["period_end"], row["change_basis"]
+    if pd.isna(start) or pd.isna(end) or pd.notna(row["as_of"]):
+        return None
+    if basis == "year_on_year" or (basis == "previous_period" and start == end and len(str(start)) == 4):
+        return (_shift_year(start), _shift_year(end), row["as_of"])
+    return None
+
+
+def _change(text: pd.DataFrame, row: pd.Series, line: int) -> tuple[Decimal, Decimal, str] | None:
+    """The stated change as a factor (new over old), its bounds at the precision written, and how it reads."""
+    if pd.notna(row["change_percent"]):
+        cell = text.at[line, "change_percent"]
+        percent, half = _decimal(cell), _decimals_half(cell)
+        if percent is None:
+            return None
+        low, high = 1 + (percent - half) / 100, 1 + (percent + half) / 100
+        return (low, high, f"{'+' if percent >= 0 else ''}{percent}%") if low > 0 else None
+    if pd.notna(row["change_ratio"]):
+        cell = text.at[line, "change_ratio"]
+        ratio, half = _decimal(cell), _decimals_half(cell)
+        if ratio is None or ratio - half <= 0:
+            return None
+        return ratio - half, ratio + half, f"{ratio} times"
+    return None
+
+
+def _period_name(period: tuple) -> str:
+    start, end, as_of = (None if pd.isna(p) else str(p) for p in period)
+    if as_of:
+        return f"as of {as_of}"
+    if start and end:
+        return start if start == end else f"{start} to {end}"
+    return start or end or "no stated period"
+
+
+def _conflicting(claims: list[Claim]) -> bool:
+    return max(c.low for c in claims) > min(c.high for c in claims)
+
+
+def check_figures(table: Table, tables: Tables) -> pd.DataFrame:
+    """Claims about the same quantity that disagree beyond their precision: one warning listing them all."""
+    found = []
+    for (measure, countries, _unit, period), claims in _figure_claims(table, tables).items():
+        if len({c.line for c in claims}) < 2 or not _conflicting(claims):
+            continue
+        pair = "-".join(str(c) for c in countries if pd.notna(c))
+        about = " ".join(p for p in (measure, pair, _period_name(period)) if p)
+        listed = "; ".join(c.label for c in sorted(claims, key=lambda c: c.line))
+        found.append(
+            (
+                min(c.line for c in claims),
+                "value_low",
+                f"sources disagree on {about}: {listed}. Each claim is kept with its source; correct a value only "
+                "if it was mistyped",
+            )
+        )
+    return violations(found, rule=CONFLICT)
+
+
+def _session_label(t: pd.DataFrame, line: int) -> str:
+    facts = ", ".join(f"{name} {t.at[line, name]}" for name in SESSION_FACTS if pd.notna(t.at[line, name]))
+    return f"{facts or 'no details'} ({t.at[line, 'source_id']}, line {line})"
+
+
+def check_sessions(table: Table, tables: Tables) -> pd.DataFrame:
+    """A disputing claim names a first claim about the same body and says something else (``session-dispute``);
+    each disputed session is listed with every claim about it (``CONFLICT``)."""
+    t = table.typed.astype(object)
+    t = t.where(t.notna(), None)
+    line_of = pd.Series(t.index, index=t["session_id"]).groupby(level=0).first()
+    disputing = t[t["disputes_session_id"].notna()]
+    errors, groups = [], {}
+    for line, target in disputing["disputes_session_id"].items():
+        first = line_of.get(target)
+        if first is None:
+            continue  # the foreign key reports it
+        problem = None
+        if first == line:
+            problem = "a session cannot dispute itself; name the first claim about it"
+        elif pd.notna(t.at[first, "disputes_session_id"]):
+            problem = (
+                f"{target} disputes another claim itself; name the first claim, {t.at[first, 'disputes_session_id']}"
+            )
+        elif t.at[first, "body_id"] != t.at[line, "body_id"]:
+            problem = f"{target} is a session of {t.at[first, 'body_id']}, not of {t.at[line, 'body_id']}"
+        elif all(_same(t.at[first, name], t.at[line, name]) for name in SESSION_FACTS):
+            problem = f"agrees with {target} in every detail; record this source in corroborations instead"
+        if problem:
+            errors.append((line, "disputes_session_id", problem))
+        else:
+            groups.setdefault(first, [first]).append(line)
+    warnings = [
+        (
+            first,
+            "session_id",
+            f"sources disagree on session {t.at[first, 'session_id']}: "
+            + "; ".join(_session_label(t, line) for line in lines)
+            + ". Each claim is kept with its source",
+        )
+        for first, lines in groups.items()
+    ]
+    return pd.concat([violations(errors, rule=DISPUTE), violations(warnings, rule=CONFLICT)])
+
+
+def _same(a: object, b: object) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b) and a == b)
+
+
+def check_claims(table: Table, tables: Tables) -> pd.DataFrame:
+    """The conflicts among ``figures``, or the disputes and conflicts among ``sessions``."""
+    return check_figures(table, tables) if table.resource.name == "figures" else check_sessions(table, tables)
+
+
+RULES = [
+    Rule(
+        CONFLICT,
+        WARNING,
+        ("figures", "sessions"),
+        "Claims of different sources that disagree beyond their precision are listed together.",
+        check_claims,
+    ),
+    Rule(
+        DISPUTE,
+        ERROR,
+        ("sessions",),
+        "A claim that disputes a session names the first claim about the same body, and differs from it.",
+        check_claims,
+    ),
+]

@@ -219,3 +219,33 @@ def test_a_key_that_names_no_field_is_a_schema_finding(
     result = CliRunner().invoke(main, ["validate", "--engine", engine, "."])
     assert result.exit_code == code and "Traceback" not in result.output
     assert message in result.output
+
+
+@pytest.fixture(scope="module")
+def release_zip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from test_hostile_load import tiny_release
+
+    folder = tiny_release(tmp_path_factory.mktemp("zip"))
+    return (folder.parent / f"{folder.name}.zip").read_bytes()
+
+
+@settings(max_examples=100, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 10**6), st.binary(max_size=4)), min_size=1, max_size=4), cut=st.booleans()
+)
+def test_a_damaged_release_zip_loads_or_is_a_load_error(
+    release_zip: bytes, edits: list[tuple[int, bytes]], cut: bool
+) -> None:
+    """Bytes of a release zip overwritten (or the zip cut short there): ``load`` and ``intergov diff`` read it or
+    refuse it with a :class:`LoadError` (exit 2), never a traceback."""
+    data = bytearray(release_zip)
+    for position, replacement in edits:
+        at = position % len(data)
+        data[at : at + len(replacement)] = replacement
+    if cut:
+        data = data[: edits[0][0] % len(data)]
+    with tempfile.TemporaryDirectory() as tmp:
+        damaged = Path(tmp) / "damaged.zip"
+        damaged.write_bytes(bytes(data))
+        event(f"load: {'read' if loads(damaged) else 'refused'}")
+        invoke("diff", str(damaged), str(damaged))

@@ -77,11 +77,17 @@ def check_observations(table: Table, tables: Tables) -> pd.DataFrame:
 
 
 def check_locator(table: Table, tables: Tables) -> pd.DataFrame:
-    """A source can be found: by its URL, or by its outlet and article number; a date says where it was read."""
+    """A source can be found: by its URL, by its outlet and article number, or as a note says it is cited; a date
+    says where it was read."""
     t = table.typed
     found = [
-        (line, "url", "a source needs a URL, or the outlet's article number in article_number; fill in one")
-        for line in flagged(t, t["url"].isna() & t["article_number"].isna())
+        (
+            line,
+            "url",
+            "a source needs a URL, the outlet's article number in article_number, or how it is cited in "
+            "citation_note; fill in one",
+        )
+        for line in flagged(t, t["url"].isna() & t["article_number"].isna() & t["citation_note"].isna())
     ]
     found += [
         (line, "published_on_basis", "say where the date was read: page, url_path or dateline")

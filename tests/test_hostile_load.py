@@ -355,6 +355,30 @@ def test_csv_changed_and_re_hashed_is_refused_by_its_parquet(release: Path, work
     refused(release, TamperedError, r"items\.csv holds 3 rows and data/items\.parquet 2", work)
 
 
+def test_a_csv_cell_that_does_not_read_as_its_type_is_refused(release: Path, work: Path) -> None:
+    """Parquet holds null where the CSV holds text an integer field cannot read: not the same row."""
+    (work / "dist" / "SHA256SUMS").unlink()
+    csv = release / "data" / "items.csv"
+    csv.write_bytes(csv.read_bytes().replace(b"\nb,,", b"\nb,one,"))
+    rehash(release, "items.csv")
+    refused(
+        release, TamperedError, r"items\.csv:3 and data/items\.parquet differ in field 'n': the CSV has 'one'", work
+    )
+
+
+def test_sha256sums_is_found_from_inside_the_release_and_not_for_a_missing_one(
+    release: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forge_parquet(release, other_amount)
+    monkeypatch.chdir(release)
+    with pytest.raises(TamperedError, match=r"items\.parquet does not match .*SHA256SUMS"):
+        load(".")
+    monkeypatch.chdir(work)
+    refused(work / "dist" / "tiny-0.2.0", LoadError, r"no release at dist/tiny-0\.2\.0", work)
+    shutil.rmtree(release)
+    refused(release, LoadError, r"no release at dist/tiny-0\.1\.0", work)
+
+
 def test_a_zip_that_differs_from_sha256sums_is_refused(release: Path, work: Path) -> None:
     zipped = work / "dist" / f"{STEM}.zip"
     zipped.write_bytes(zipped.read_bytes() + b"\x00")  # still a zip, and the descriptor's hashes still hold

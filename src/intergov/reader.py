@@ -355,11 +355,11 @@ def verify_sums(path: str | os.PathLike[str]) -> int:
     :class:`LoadError` for a sums file too large to be one or naming a file
     outside the release.
     """
-    path = Path(path)
+    path = Path(os.path.abspath(path))
     if path.is_file() and path.name == DESCRIPTOR_NAME:
         path = path.parent
     sums = path.parent / SUMS
-    if not sums.is_file():
+    if not path.exists() or not sums.is_file():
         return 0
     shown = display_path(sums)
     if sums.stat().st_size > MAX_SUMS_BYTES:
@@ -466,43 +466,67 @@ def csv_columns(resource: Resource) -> tuple[dict[str, list[str]], list[int]]:
 def arrow_column(cells: list[str], field: Mapping[str, Any], missing: tuple[str, ...]) -> pa.Array:
     """A column of CSV cells as the Parquet column of a release holds it (:func:`intergov.schema.arrow_type`).
 
-    Numbers are read exactly; a cell that does not read as its type is null
-    (a number raises ``ValueError``).
+    Numbers are read exactly. A missing value, and a cell that does not read as its type, is null.
     """
     kind = ts.arrow_type(field)
     if field.get("type") == "number":
-        return pa.array([None if c in missing else ts.exact_decimal(c, field) for c in cells], type=kind)
+        return _decimals(cells, field, missing, kind)
     typed = ts.cast_column(pd.Series(cells, dtype="string"), field, missing)
     return pa.array(typed, from_pandas=True).cast(kind)
 
 
-def same_rows(csv: Resource, table: pa.Table) -> None:
-    """Check that the CSV form of a table holds the same typed rows as its Parquet form ``table``.
+def _decimals(cells: list[str], field: Mapping[str, Any], missing: tuple[str, ...], kind: pa.DataType) -> pa.Array:
+    """Number cells as exact decimals: Arrow's exact parse for the whole column, or, when a cell is not in its
+    plain form, :func:`intergov.schema.exact_decimal` cell by cell (the two agree wherever Arrow reads a cell)."""
+    import pyarrow.compute as pc
 
-    Raises :class:`TamperedError` naming the first row and field that differ.
+    text = pa.array(cells, pa.string())
+    plain = text
+    if field.get("groupChar"):
+        plain = pc.replace_substring(plain, field["groupChar"], "")
+    if field.get("decimalChar", ".") != ".":
+        plain = pc.replace_substring(plain, field["decimalChar"], ".")
+    absent = pc.is_in(text, value_set=pa.array(missing, pa.string()))
+    try:
+        return pc.if_else(absent, pa.scalar(None, pa.string()), plain).cast(kind)
+    except pa.ArrowInvalid:
+        return pa.array([None if c in missing else _exact(c, field) for c in cells], type=kind)
+
+
+def _exact(cell: str, field: Mapping[str, Any]) -> Any:
+    try:
+        return ts.exact_decimal(cell, field)
+    except ValueError:
+        return None
+
+
+def same_rows(csv: Resource, parquet: Resource, table: pa.Table) -> None:
+    """Check that the CSV form of a table holds the same typed rows as its Parquet form ``table`` (from ``parquet``).
+
+    A CSV cell that is not a missing value must read as its type. Raises
+    :class:`TamperedError` naming the first line and field that differ.
     """
     cells, lines = csv_columns(csv)
-    parquet_path = f"data/{csv.name}.parquet" if csv.path.endswith(".csv") else f"the Parquet form of {csv.name}"
     if table.num_rows != len(lines):
         raise TamperedError(
-            f"{csv.path} holds {len(lines)} rows and {parquet_path} {table.num_rows}: one was changed after the "
+            f"{csv.path} holds {len(lines)} rows and {parquet.path} {table.num_rows}: one was changed after the "
             "release was built; download the release again"
         )
     for field in ts.fields(csv.schema):
-        name = field["name"]
+        name, missing = field["name"], ts.missing_values(csv.schema, field)
         column = table.column(name)
         try:
-            expected = arrow_column(cells[name], field, ts.missing_values(csv.schema, field))
-        except (ValueError, pa.ArrowException):
-            expected = None
-        if expected is not None and column.equals(pa.chunked_array([expected], type=column.type)):
+            expected = arrow_column(cells[name], field, missing)
+        except (ValueError, TypeError, pa.ArrowException):  # a value out of the type's range
+            expected = pa.nulls(len(lines), column.type)
+        unread = expected.null_count != sum(1 for cell in cells[name] if cell in missing)
+        if not unread and column.equals(pa.chunked_array([expected], type=column.type)):
             continue
-        published = column.to_pylist()
-        read = expected.to_pylist() if expected is not None else [object()] * len(published)
-        row = next((i for i, (a, b) in enumerate(zip(read, published, strict=True)) if a != b), 0)
+        pairs = enumerate(zip(cells[name], expected.to_pylist(), column.to_pylist(), strict=True))
+        row, published = next((i, b) for i, (c, a, b) in pairs if a != b or (a is None and c not in missing))
         raise TamperedError(
-            f"{csv.path}:{lines[row]} and {parquet_path} differ in field {name!r}: the CSV has "
-            f"{cells[name][row]!r}, the Parquet file {published[row]!r}. One was changed after the release was "
+            f"{csv.path}:{lines[row]} and {parquet.path} differ in field {name!r}: the CSV has "
+            f"{cells[name][row]!r}, the Parquet file {published!r}. One was changed after the release was "
             "built; download the release again"
         )
 
@@ -535,7 +559,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
                 what = "no Parquet form" if parquet is None else "a Parquet form with another schema"
                 raise MalformedFileError(f"table {name!r} of the release has {what}; download the release again")
             table = parquet_table(parquet)
-            same_rows(csv, table)
+            same_rows(csv, parquet, table)
             frames[name] = typed_frame(table, parquet.schema)
         if forms:
             raise MalformedFileError(

@@ -120,10 +120,12 @@ def is_invisible(char: str) -> bool:
 
 
 def odd_characters(value: str) -> str:
-    """Describe invisible or non-ASCII letters in ``value`` (look-alikes), or ``""``.
+    """Describe the first invisible or non-ASCII character of ``value`` (a look-alike, another script), or ``""``.
 
     >>> odd_characters("\\u0410ZE")
-    'it contains U+0410 CYRILLIC CAPITAL LETTER A, which looks like a Latin letter: retype the value'
+    'it contains U+0410 CYRILLIC CAPITAL LETTER A, a Cyrillic letter that can look like a Latin one: retype the value'
+    >>> odd_characters("\\u4e2d")
+    'it contains U+4E2D CJK UNIFIED IDEOGRAPH-4E2D, a CJK character: retype the value'
     >>> odd_characters("AZE")
     ''
     """
@@ -134,9 +136,57 @@ def odd_characters(value: str) -> str:
         if is_invisible(char):
             return f"it contains {code}, which you cannot see: retype the value"
         if char.isalpha():
-            return f"it contains {code}, which looks like a Latin letter: retype the value"
+            return f"it contains {code}, {_letter(char)}: retype the value"
+        if unicodedata.category(char) == "Nd":
+            return f"it contains {code}, a digit that is not one of 0-9: retype the value"
         return f"it contains {code}: retype the value"
     return ""
+
+
+#: Scripts with letters drawn like Latin ones (as :mod:`intergov.rules.cells` treats them).
+_LOOK_ALIKE_SCRIPTS = ("Cyrillic", "Greek")
+
+
+def _letter(char: str) -> str:
+    """What a letter outside ASCII is: a Latin letter with a mark or in another form, or a letter of its script.
+
+    >>> _letter("\\u00e9"), _letter("\\uff21"), _letter("\\u0627")
+    ("a form of the Latin letter 'e'", "a form of the Latin letter 'A'", 'an Arabic character')
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if plain.isascii() and plain.isalpha():
+        return f"a form of the Latin letter {plain!r}"
+    word = unicodedata.name(plain[:1] or char, "").split(" ")[0]
+    script = word if word == "CJK" else word.capitalize()
+    if not script:  # a letter Python's Unicode tables do not name
+        return "a letter outside the Latin alphabet"
+    if script in _LOOK_ALIKE_SCRIPTS:
+        return f"a {script} letter that can look like a Latin one"
+    return f"{'an' if script[:1] in 'AEIOU' else 'a'} {script} character"
+
+
+def spaces_around(value: str) -> str:
+    """Say that ``value`` starts or ends with a space or a tab (which a code or a key keeps), or ``""``.
+
+    >>> spaces_around("AZE "), spaces_around(" AZE"), spaces_around("A B")
+    ('it has a trailing space: remove it', 'it has a leading space: remove it', '')
+    >>> spaces_around("\\tAZE ")
+    'it has a leading tab and a trailing space: remove them'
+    """
+    if value and not value.strip(" \t"):
+        return "it holds only spaces or tabs"
+    names = {" ": "space", "\t": "tab"}
+    ends = [f"a {where} {names[c]}" for where, c in (("leading", value[:1]), ("trailing", value[-1:])) if c in names]
+    return f"it has {' and '.join(ends)}: remove {'them' if len(ends) > 1 else 'it'}" if ends else ""
+
+
+def value_hint(value: str) -> str:
+    """What a curator may not see in ``value``: spaces around it, odd characters in it (``""`` when nothing).
+
+    >>> value_hint("\\u0410ZE ")[:70]
+    'it has a trailing space: remove it; it contains U+0410 CYRILLIC CAPITA'
+    """
+    return "; ".join(hint for hint in (spaces_around(value), odd_characters(value)) if hint)
 
 
 def expected_form(field: Mapping[str, Any]) -> str:
@@ -200,5 +250,5 @@ def _example(field: Mapping[str, Any]) -> str:
 
 
 def _with_hint(message: str, cell: str) -> str:
-    hint = odd_characters(cell)
+    hint = value_hint(cell)
     return f"{message}; {hint}" if hint else message

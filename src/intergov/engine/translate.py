@@ -16,7 +16,7 @@ from typing import Any
 from intergov import schema as ts
 from intergov.findings import ERROR, Finding
 from intergov.lines import line_of_record
-from intergov.messages import cell_message, odd_characters
+from intergov.messages import cell_message, value_hint
 from intergov.package import Resource
 
 #: Errors about a whole record's shape: the record is left out of the typed frames, and nothing else is
@@ -132,7 +132,7 @@ def _key_finding(kind: str, error, path: str, line: int | None, schema, starts: 
         f"no row in {resource or 'this table'} has {', '.join(remote)} = {shown!r}; "
         f"add that row there first, or correct this value"
     )
-    hint = odd_characters(shown)
+    hint = value_hint(shown)
     if hint:
         message = f"{message} ({hint})"
     column = names.index(local[0]) + 1 if local else None

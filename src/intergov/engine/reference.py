@@ -50,9 +50,9 @@ def run(package: Package) -> EngineResult:
     readable = [r for r in package.resources if r.name in texts]
     reads = {r.name: list(records(texts[r.name])) for r in readable}
     widths = {r.name: _width(reads[r.name], r.schema) for r in readable}
-    bounded = {name: _bounded(text, reads[name], widths[name]) for name, text in texts.items()}
-    errors = _frictionless_errors(readable, bounded, package.descriptor.get("$schema"))
-    del bounded
+    fitted = {r.name: _fitted(texts[r.name], reads[r.name], widths[r.name], r.schema) for r in readable}
+    errors = _frictionless_errors(readable, fitted, package.descriptor.get("$schema"))
+    del fitted
     result.findings.extend(_package_findings(package, errors[""]))
     for resource in readable:
         read = reads.pop(resource.name)
@@ -78,20 +78,38 @@ def _width(read: list[tuple[int, list[str]]], schema: Mapping[str, Any]) -> int:
     return len(read[0][1]) if read and read[0][1] else len(ts.fields(schema))
 
 
-def _bounded(text: str, read: list[tuple[int, list[str]]], width: int) -> str:
-    """``text`` with every record cut to ``width`` cells, for frictionless-py.
+def _fitted(text: str, read: list[tuple[int, list[str]]], width: int, schema: Mapping[str, Any]) -> str:
+    """``text`` with every record of another width than ``width`` made to fit it, for frictionless-py.
 
-    frictionless-py reports each extra cell with a copy of the whole record: a
-    row followed by a million commas would take hours and tens of gigabytes.
-    The records keep their order and number (a blank line stays one), so
-    frictionless-py's record numbers still lead to the physical lines of
-    ``text``; :func:`_row_widths` says what the cut cells were.
+    frictionless-py reports each extra and each missing cell, each with a copy
+    of the whole record: a row followed by a million commas would take hours
+    and tens of gigabytes. So a long record is cut to ``width`` cells, and a
+    short one is filled with a missing value of each field (which
+    frictionless-py reads as it reads a missing cell: ``None``). The records
+    keep their order and number (a blank line stays one), so frictionless-py's
+    record numbers still lead to the physical lines of ``text``;
+    :func:`_row_widths` reports the records' real widths.
     """
-    if all(len(record) <= width for _, record in read):
+    if all(len(record) in (0, width) for _, record in read):
         return text
+    fields = ts.fields(schema)
+    fills = [_missing_value(schema, fields[i]) if i < len(fields) else "" for i in range(width)]
+
+    def fit(record: list[str]) -> list[str]:
+        fill = fills[len(record) :]
+        if not record or len(record) > width or None in fill:  # no value reads as missing: left short
+            return record[:width]
+        return record + fill
+
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\n").writerows(record[:width] for _, record in read)
+    csv.writer(out, lineterminator="\n").writerows(fit(record) for _, record in read)
     return out.getvalue()
+
+
+def _missing_value(schema: Mapping[str, Any], field: Mapping[str, Any]) -> str | None:
+    """A cell frictionless-py reads as missing in ``field`` (``""`` where it is one), or ``None`` if none is."""
+    missing = ts.missing_values(schema, field)
+    return "" if "" in missing else next(iter(missing), None)
 
 
 def _row_widths(errors: list, read: list[tuple[int, list[str]]], width: int) -> list:

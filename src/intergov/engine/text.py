@@ -40,6 +40,7 @@ from intergov.lines import (
     records,
     unclosed_quote_line,
 )
+from intergov.report import plural
 
 BOM = "\ufeff"
 
@@ -275,7 +276,7 @@ def not_utf8(data: bytes, path: str) -> list[Finding]:
         findings.append(Finding(path, number, None, None, None, "encoding-error", ERROR, message))
     if len(bad) > MAX_BAD_LINES:
         last = findings[-1]
-        more = f"; {len(bad) - MAX_BAD_LINES} more lines below have such bytes too"
+        more = f"; {plural(len(bad) - MAX_BAD_LINES, 'more line')} below with such bytes"
         findings[-1] = Finding(path, last.line, None, None, None, "encoding-error", ERROR, last.message + more)
     return findings
 

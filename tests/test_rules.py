@@ -629,6 +629,17 @@ PASSING = [
             source_id="azernews-2022-08-24",
         ),
     ),
+    Passing(  # a source that names no parties: none are recorded
+        "agreement-parties",
+        row(
+            "agreements",
+            agreement_id="memoranda-tourism-2023-06-22",
+            title="Memoranda on tourism",
+            kind="memorandum",
+            signed_on="2023-06-22",
+            source_id="astana-times-2023-06-22",
+        ),
+    ),
     Passing("agreement-parties-commission", cell("agreements", JOINT, "session_id", "aze-kaz-igc-19")),
     Passing(
         "conversion-figure",

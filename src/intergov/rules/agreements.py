@@ -1,6 +1,7 @@
 """Rules on agreements and their parties, across tables.
 
-- every agreement has at least two parties in ``agreement_parties``;
+- an agreement whose parties are given has at least two in ``agreement_parties`` (a source that names
+  none leaves them out);
 - an agreement signed at a session of a body (a commission, a council) has
   among its parties both of that body's countries.
 """
@@ -29,7 +30,7 @@ def _party_countries(tables: Tables) -> dict[str, set[str]]:
 
 
 def check_party_count(table: Table, tables: Tables) -> pd.DataFrame:
-    """Every agreement has at least two parties."""
+    """An agreement whose parties are given has at least two; none at all means the source names none."""
     if "agreement_parties" not in tables:
         return violations([])
     parties = tables["agreement_parties"].typed
@@ -41,9 +42,9 @@ def check_party_count(table: Table, tables: Tables) -> pd.DataFrame:
             line,
             "agreement_id",
             f"agreement {ids[line]} has {plural(count[line], 'party', 'parties')} in agreement_parties; "
-            "add a row for each party",
+            "add a row for each party the source names (or none, where it names none)",
         )
-        for line in flagged(table.typed, ids.notna() & (count < 2))
+        for line in flagged(table.typed, ids.notna() & (count == 1))
     )
 
 
@@ -83,7 +84,7 @@ RULES = [
         "agreement-parties",
         ERROR,
         ("agreements",),
-        "Every agreement has at least two parties.",
+        "An agreement whose parties are given has at least two.",
         check_party_count,
     ),
     Rule(

@@ -60,7 +60,7 @@ PROPORTIONS = {
 #: Each injected kind: (table, field, rule reported).
 ERROR_KINDS = [
     ("exchange_rates", "rate", "type-error"),
-    ("exchange_rates", "issuer_organisation_id", "constraint-required"),
+    ("exchange_rates", "rate_type", "constraint-required"),
     ("sources", "language_code", "constraint-pattern"),
     ("events", "kind", "constraint-enum"),
     ("exchange_rates", "units", "constraint-minimum"),
@@ -396,9 +396,9 @@ def inject(tables: dict[str, list[list[str]]], count: int, rng: random.Random) -
             record[column] = value
         elif rule == "unique-error" or rule == "primary-key":
             record[column] = records[row - 1][column]
-            if field == "valid_from":
-                until = header.index("valid_until")
-                record[until] = records[row - 1][until]
+            if field == "valid_from":  # the rest of the unique key: the same series, period end and source
+                for name in ("valid_until", "source_id"):
+                    record[header.index(name)] = records[row - 1][header.index(name)]
         elif rule == "foreign-key":
             record[column] = "no-such-source"
         elif rule == "blank-row":

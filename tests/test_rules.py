@@ -287,6 +287,34 @@ FAILING = {
         "city Baku, host_country_code AZE (trend-2023-04-07, line 2); ordinal 19, status held, held_on 2023-04-07, "
         "city Astana, host_country_code KAZ (reportaz-2025-10-14, line 3)",
     ),
+    "claims-conflict-rates": Failing(
+        "claims-conflict",
+        row(
+            "exchange_rates",
+            rate_id="cbar-usd-2018-nbk",
+            issuer_organisation_id="cbar",
+            rate_type="official",
+            base_currency_code="USD",
+            quote_currency_code="AZN",
+            units="1",
+            rate="1.5594",
+            valid_from="2018",
+            source_id="nationalbank-kz-rates",
+        ),
+        "exchange_rates",
+        2,
+        "rate",
+        "the official USD/AZN rate of cbar for 2018: 1.7 AZN per 1 USD (cbar-currencies, line 2); 1.5594 AZN per 1 USD "
+        "(nationalbank-kz-rates, line 3)",
+    ),
+    "conversion-no-rate-undated": Failing(
+        "conversion-no-rate",
+        cell("currency_conversions", AZN_CONVERSION, "applies_on", ""),
+        "currency_conversions",
+        3,
+        "applies_on",
+        "no full date",
+    ),
     "claims-conflict-figures": Failing(
         "claims-conflict",
         cells(  # without its change, which would also imply a 2021 value
@@ -650,6 +678,21 @@ PASSING = [
         ),
     ),
     Passing("conversion-rate", cell("currency_conversions", AZN_CONVERSION, "to_amount", "235400000")),
+    Passing(  # an auction rate is no official rate: it checks no conversion, and claims nothing against one
+        "conversion-rate",
+        row(
+            "exchange_rates",
+            rate_id="cbar-usd-2018-auction",
+            issuer_organisation_id="cbar",
+            rate_type="auction",
+            base_currency_code="USD",
+            quote_currency_code="AZN",
+            units="1",
+            rate="1.9",
+            valid_from="2018",
+            source_id="cbar-currencies",
+        ),
+    ),
     Passing(
         "conversion-rate",
         row(

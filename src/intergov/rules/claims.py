@@ -11,7 +11,9 @@ year), which joins the claims about that period: ``470 million, +50%`` for
 2024 implies about 313 million for 2023.
 
 A session claim that another source disputes names the first claim in
-``disputes_session_id``; both are listed together.
+``disputes_session_id``; both are listed together. Exchange rates of one
+issuer, pair and type for the same period (or, without a year, the same note)
+conflict when they differ beyond the decimals they are written with.
 
 >>> half_unit(Decimal("461900000"), None), half_unit(Decimal("460000000"), None), half_unit(Decimal("460000000"), 3)
 (Decimal('5E+4'), Decimal('5E+6'), Decimal('5E+5'))
@@ -238,16 +240,59 @@ def _same(a: object, b: object) -> bool:
     return (pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b) and a == b)
 
 
+def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
+    """Rates of one issuer, pair and type for the same period (or the same dateless note) that differ beyond the
+    decimals they are written with: one warning listing them all."""
+    t, text = table.typed, table.text
+    rows = t.dropna(subset=["rate", "base_currency_code", "quote_currency_code"]).astype(object)
+    rows = rows.where(rows.notna(), None)
+    groups: dict[tuple, list[Claim]] = {}
+    for line, row in rows.iterrows():
+        rate, units = _decimal(text.at[line, "rate"]), _decimal(text.at[line, "units"]) or Decimal(1)
+        if rate is None:
+            continue
+        half = _decimals_half(text.at[line, "rate"])
+        when = (row["valid_from"], row["valid_until"], None if row["valid_from"] else row["note"])
+        if not any(when):
+            continue
+        key = (
+            row["issuer_organisation_id"],
+            row["base_currency_code"],
+            row["quote_currency_code"],
+            row["rate_type"],
+            when,
+        )
+        pair = f"{row['quote_currency_code']} per {units} {row['base_currency_code']}"
+        label = f"{rate} {pair} ({row['source_id']}, line {line})"
+        groups.setdefault(key, []).append(Claim((rate - half) / units, (rate + half) / units, line, label))
+    found = []
+    for (issuer, base, quote, kind, when), claims in groups.items():
+        if len(claims) < 2 or not _conflicting(claims):
+            continue
+        period = _period_name((when[0], when[1], None)) if when[0] else when[2]
+        about = f"the {kind} {base}/{quote} rate of {issuer or 'an unnamed issuer'} for {period}"
+        listed = "; ".join(c.label for c in sorted(claims, key=lambda c: c.line))
+        found.append(
+            (
+                min(c.line for c in claims),
+                "rate",
+                f"sources disagree on {about}: {listed}. Each claim is kept with its source",
+            )
+        )
+    return violations(found, rule=CONFLICT)
+
+
 def check_claims(table: Table, tables: Tables) -> pd.DataFrame:
-    """The conflicts among ``figures``, or the disputes and conflicts among ``sessions``."""
-    return check_figures(table, tables) if table.resource.name == "figures" else check_sessions(table, tables)
+    """The conflicts among ``figures`` or ``exchange_rates``, or the disputes and conflicts among ``sessions``."""
+    checks = {"figures": check_figures, "exchange_rates": check_rates, "sessions": check_sessions}
+    return checks[table.resource.name](table, tables)
 
 
 RULES = [
     Rule(
         CONFLICT,
         WARNING,
-        ("figures", "sessions"),
+        ("figures", "sessions", "exchange_rates"),
         "Claims of different sources that disagree beyond their precision are listed together.",
         check_claims,
     ),

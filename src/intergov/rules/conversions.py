@@ -50,12 +50,18 @@ def agrees(exact, reported, significant_digits):
     return bool(found) if found.ndim == 0 else found
 
 
+#: ``exchange_rates.rate_type`` of the rates a conversion is checked against.
+OFFICIAL = "official"
+
+
 def _quotes(rates: pd.DataFrame) -> pd.DataFrame:
     """Official prices: ``price`` units of ``quote`` per unit of ``currency``, valid ``first`` to ``last``.
 
-    Each quote currency of an issuer also costs exactly 1 of itself, always, so
-    that a direct rate and a cross rate are found the same way.
+    Only official rates count (an auction or market rate, an average, never). Each
+    quote currency of an issuer also costs exactly 1 of itself, always, so that
+    a direct rate and a cross rate are found the same way.
     """
+    rates = rates[rates["rate_type"] == OFFICIAL]
     first, _ = bounds(rates["valid_from"])
     _, last = bounds(rates["valid_until"])
     frame = pd.DataFrame(
@@ -80,14 +86,16 @@ def _prices(conversions: pd.DataFrame, side: str, quotes: pd.DataFrame) -> pd.Da
     left = left.merge(quotes[["issuer", "currency", "quote"]].drop_duplicates(), on="currency")
     if left.empty:
         return left.assign(price=[], rate_id=[])
-    found = pd.merge_asof(
+    latest = pd.merge_asof(
         left.sort_values("on"),
-        quotes.sort_values("first"),
+        quotes[["issuer", "currency", "quote", "first"]].drop_duplicates().sort_values("first"),
         left_on="on",
         right_on="first",
         by=["issuer", "currency", "quote"],
         direction="backward",
     )
+    # every rate that starts then: sources that disagree on it are each a candidate
+    found = latest.dropna(subset=["first"]).merge(quotes, on=["issuer", "currency", "quote", "first"])
     valid = found["price"].notna() & (found["last"].isna() | (found["on"] <= found["last"]))
     return found.loc[valid, ["row", "issuer", "quote", "price", "rate_id"]]
 
@@ -98,8 +106,9 @@ def official_results(conversions: pd.DataFrame, rates: pd.DataFrame) -> pd.DataF
     ``conversions`` needs ``from_amount``, ``from_currency_code``,
     ``to_currency_code`` and ``on`` (the date). There is one result for each
     issuer and quote currency that price both currencies on that date (a direct
-    rate, or a cross rate through the quote currency), in sorted order; a row
-    without any official rate has none.
+    rate, or a cross rate through the quote currency), in sorted order, and one
+    more for each further source that claims another rate from the same day; a
+    row without any official rate has none.
     """
     quotes = _quotes(rates)
     source = _prices(conversions, "from_currency_code", quotes)
@@ -125,15 +134,10 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
     official rate in the package is only checked for consistency, and flagged
     under ``NO_RATE``.
     """
-    needed = [
-        "from_amount",
-        "from_currency_code",
-        "to_amount",
-        "to_currency_code",
-        "to_amount_significant_digits",
-        "applies_on",
-    ]
-    rows = table.typed.dropna(subset=needed)
+    needed = ["from_amount", "from_currency_code", "to_amount", "to_currency_code", "to_amount_significant_digits"]
+    undated = table.typed.dropna(subset=needed)
+    rows = undated.dropna(subset=["applies_on"])
+    undated = undated[undated["applies_on"].isna()]
     rows = rows.assign(on=rows["applies_on"].astype("datetime64[ns]"))
     if "exchange_rates" in tables:
         results = official_results(rows, tables["exchange_rates"].typed)
@@ -167,6 +171,15 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
             f"{rows.at[line, 'to_currency_code']}) is only checked for consistency; add the official rate to check it",
         )
         for line in rows.index[~rows.index.isin(agreeing.index)]
+    ]
+    warnings += [
+        (
+            line,
+            "applies_on",
+            "the report gives no full date for this conversion, so no official rate can check it; it is only "
+            "checked for consistency",
+        )
+        for line in undated.index
     ]
     return pd.concat([violations(errors, rule=RATE), violations(warnings, rule=NO_RATE)])
 

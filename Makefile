@@ -44,8 +44,9 @@ lint: $(STAMP)  ## ruff check and format check
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 
-fmt: $(STAMP)  ## rewrite the CSVs into canonical form
+fmt: $(STAMP)  ## rewrite the CSVs into canonical form, and the README's coverage table
 	$(BIN)/intergov fmt $(PACKAGE)
+	$(BIN)/python scripts/coverage.py
 
 build: $(STAMP)  ## validate, then write dist/intergov-<version>/, its zip and SHA256SUMS
 	$(BIN)/intergov build $(PACKAGE)

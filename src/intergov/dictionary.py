@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from intergov import coverage
 from intergov import schema as ts
 from intergov.findings import Finding
 from intergov.reader import PARQUET, PARQUET_SUFFIX
@@ -51,6 +52,14 @@ def readme(descriptor: Mapping[str, Any], frames: Mapping[str, pd.DataFrame], co
     lines += ["## Tables", "", "| table | rows | description |", "|---|---:|---|"]
     lines += [f"| [`{r['name']}`](#{r['name']}) | {len(frames[r['name']])} | {text(_about(r))} |" for r in tables]
     lines.append("")
+    if {"bodies", "sessions", "figures"} <= set(frames):
+        lines += [
+            "## Coverage",
+            "",
+            "Bodies by pair of countries, with the sessions and figures the sources report:",
+            "",
+        ]
+        lines += [coverage.markdown(coverage.pairs(frames))]
     for resource in tables:
         lines += _table(resource, frames[resource["name"]])
     if conflicts:

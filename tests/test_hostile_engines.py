@@ -202,7 +202,7 @@ def test_the_int64_limits_themselves_are_valid(tmp_path: Path, engine: str) -> N
 @pytest.mark.parametrize("field", [{}, {"floatNumber": True}, {"constraints": {"minimum": 0}}], ids=str)
 def test_a_number_that_is_not_finite_is_an_error(tmp_path: Path, engine: str, field: dict) -> None:
     cells = ["NaN", "INF", "-INF", "sNaN", "-Infinity"]
-    if field.get("floatNumber"):  # Python's float() does not read "sNaN": a type error, in both engines
+    if field:  # float() does not read "sNaN", and frictionless-py cannot compare it with a bound: not these cases
         cells[3] = "nan"
     rows = [["x"], *([c] for c in cells), ["1.5"]]
     code, findings = validate(write_package(tmp_path, [{"name": "x", "type": "number", **field}], rows), engine)

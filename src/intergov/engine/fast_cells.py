@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC
-from decimal import Context, Decimal, localcontext
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +46,6 @@ SUPPORTED = {
 #: String formats whose values frictionless-py's value reader checks (``StringField.create_value_reader``).
 _CHECKED_STRING_FORMATS = ("uri", "email", "uuid", "binary", "wkt")
 
-#: The decimal context frictionless-py reads cells in: a signalling NaN (``sNaN``) compares as NaN does, never raises.
-QUIET_DECIMALS = Context(traps=[])
-
 #: Significant digits a double keeps exactly: canonical numbers compare as their Decimal would.
 EXACT_DIGITS = 15
 
@@ -72,13 +69,16 @@ def _field_json(field: Field) -> str:
 
 @cache
 def _cell_reader(field_json: str, missing: tuple[str, ...]) -> Callable[[Any], tuple[Any, dict | None]]:
-    read = _frictionless_field(field_json, missing).create_cell_reader()
+    field = _frictionless_field(field_json, missing)
+    read = field.create_cell_reader()
 
-    def quiet(cell: Any) -> tuple[Any, dict | None]:
-        with localcontext(QUIET_DECIMALS):
+    def safe(cell: Any) -> tuple[Any, dict | None]:
+        try:
             return read(cell)
+        except InvalidOperation:  # a signalling NaN (sNaN) compared with a bound: no number to compare
+            return None, {"type": f'type is "{field.type}/{field.format}"'}
 
-    return quiet
+    return safe
 
 
 @cache

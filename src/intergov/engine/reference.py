@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from decimal import localcontext
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,7 +24,6 @@ import pandas as pd
 
 from intergov import schema as ts
 from intergov.engine import EngineResult, Table, patterns, translate
-from intergov.engine.fast_cells import QUIET_DECIMALS
 from intergov.engine.text import decode
 from intergov.findings import ERROR, Finding
 from intergov.lines import records
@@ -166,13 +164,12 @@ def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str], pr
     try:
         package = FrictionlessPackage(resources=members, schema_profile=profile)
         checks = [patterns.pattern_check({r.name: patterns.patterns_of(ts.fields(r.schema)) for r in resources})]
-        with localcontext(QUIET_DECIMALS):
-            report = package.validate(checklist=Checklist(checks=checks), limit_errors=10_000_000)
+        report = package.validate(checklist=Checklist(checks=checks), limit_errors=10_000_000)
     except FrictionlessException as e:
         errors[""].append(e.error)
         return errors
-    except TypeError as e:  # frictionless-py cannot hash a signalling NaN (``sNaN``) in a key or unique field
-        errors[""].append(SimpleNamespace(message=f"frictionless-py could not check the keys: {e}"))
+    except (TypeError, ArithmeticError) as e:  # a signalling NaN (sNaN): frictionless-py cannot hash or compare it
+        errors[""].append(SimpleNamespace(message=f"frictionless-py could not read a number (sNaN?): {e!r}"))
         return errors
     errors[""].extend(report.errors)
     for task in report.tasks:

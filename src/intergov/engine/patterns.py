@@ -56,7 +56,7 @@ def pattern_check(patterns: Mapping[str, list[tuple[int, str, str]]]):
 
     @attrs.define(kw_only=True, repr=False)
     class PatternCheck(Check):
-        type: ClassVar[str] = "intergov-pattern"
+        type: ClassVar[str] = "whole_value_pattern"
         Errors: ClassVar[list] = [errors.ConstraintError]
 
         def validate_row(self, row):

@@ -669,6 +669,19 @@ PASSING = [
         ),
     ),
     Passing("agreement-parties-commission", cell("agreements", JOINT, "session_id", "aze-kaz-igc-19")),
+    Passing(  # signed at a session, parties not named by the source
+        "agreement-parties-commission",
+        row(
+            "agreements",
+            agreement_id="protocol-igc-19",
+            title="Protocol of the 19th session",
+            kind="protocol",
+            signed_on="2023-04-07",
+            date_note="7 April",
+            session_id="aze-kaz-igc-19",
+            source_id="trend-2023-04-07",
+        ),
+    ),
     Passing(
         "conversion-figure",
         cells(

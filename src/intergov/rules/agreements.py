@@ -49,7 +49,7 @@ def check_party_count(table: Table, tables: Tables) -> pd.DataFrame:
 
 
 def check_commission_parties(table: Table, tables: Tables) -> pd.DataFrame:
-    """An agreement signed at a session of a body binds that body's countries."""
+    """An agreement signed at a session of a body, whose parties are given, binds that body's countries."""
     if not {"sessions", "bodies"} <= set(tables):
         return violations([])
     bodies = tables["bodies"].typed[["body_id", "first_country_code", "second_country_code"]]
@@ -64,7 +64,7 @@ def check_commission_parties(table: Table, tables: Tables) -> pd.DataFrame:
     found = []
     for line, agreement_id, session_id in table.typed[["agreement_id", "session_id"]].dropna().itertuples():
         needed = session_members.get(session_id)
-        if not needed:
+        if not needed or agreement_id not in parties:  # a source that names no parties: nothing to compare
             continue
         missing = needed - parties.get(agreement_id, set())
         if missing:

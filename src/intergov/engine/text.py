@@ -242,7 +242,7 @@ def utf16_form(data: bytes) -> str | None:
     else:
         return None
     try:
-        text = body.decode("utf-16-le" if little else "utf-16-be")
+        text = body.decode("utf_16_le" if little else "utf_16_be")
     except UnicodeDecodeError:
         return None
     if not text.translate(_LINE_BREAKS_AND_TABS).isprintable():  # a NUL, a control character: binary

@@ -39,11 +39,11 @@ ZWSP_SOURCE = "azernews-2022-06-07\u200b"
 EXPECTED = {
     "enum-after-multi-line-cell": Expected("agreements", 9, 3, "kind", "treatise", "constraint-enum"),
     "required-blank": Expected("agreements", 5, 2, "title", None, "constraint-required"),
-    "cyrillic-letter-pattern": Expected("agreements", 6, 6, "signed_country_code", CYRILLIC_AZE, "constraint-pattern"),
-    "cyrillic-letter-foreign-key": Expected("agreements", 6, 6, "signed_country_code", CYRILLIC_AZE, "foreign-key"),
-    "zero-width-space-pattern": Expected("agreements", 7, 11, "source_id", ZWSP_SOURCE, "constraint-pattern"),
-    "zero-width-space-foreign-key": Expected("agreements", 7, 11, "source_id", ZWSP_SOURCE, "foreign-key"),
-    "dangling-reference": Expected("agreements", 8, 10, "event_id", "no-such-event", "foreign-key"),
+    "cyrillic-letter-pattern": Expected("agreements", 6, 7, "signed_country_code", CYRILLIC_AZE, "constraint-pattern"),
+    "cyrillic-letter-foreign-key": Expected("agreements", 6, 7, "signed_country_code", CYRILLIC_AZE, "foreign-key"),
+    "zero-width-space-pattern": Expected("agreements", 7, 12, "source_id", ZWSP_SOURCE, "constraint-pattern"),
+    "zero-width-space-foreign-key": Expected("agreements", 7, 12, "source_id", ZWSP_SOURCE, "foreign-key"),
+    "dangling-reference": Expected("agreements", 8, 11, "event_id", "no-such-event", "foreign-key"),
     "unknown-country-code": Expected("figures", 9, 3, "country_code", "XYZ", "foreign-key"),
     "wrong-type": Expected("contracts", 7, 3, "contract_count", "eight", "type-error"),
     "below-minimum": Expected("contracts", 3, 3, "contract_count", "0", "constraint-minimum"),
@@ -54,8 +54,8 @@ EXPECTED = {
     "duplicate-unique-key": Expected(
         "sessions", 3, 2, "body_id, ordinal, source_id", "aze-kaz-igc, 19, trend-2023-04-07", "unique-error"
     ),
-    "line-break-in-key-pattern": Expected("figures", 14, 22, "session_id", "aze-kaz-igc-19\n", "constraint-pattern"),
-    "line-break-in-key-foreign-key": Expected("figures", 14, 22, "session_id", "aze-kaz-igc-19\n", "foreign-key"),
+    "line-break-in-key-pattern": Expected("figures", 14, 23, "session_id", "aze-kaz-igc-19\n", "constraint-pattern"),
+    "line-break-in-key-foreign-key": Expected("figures", 14, 23, "session_id", "aze-kaz-igc-19\n", "foreign-key"),
     "blank-line": Expected("people", 3, None, None, None, "blank-row"),
     "extra-cell": Expected("organisations", 3, 6, None, "extra", "extra-cell"),
 }

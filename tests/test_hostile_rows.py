@@ -156,6 +156,21 @@ def test_a_row_of_the_wrong_width_is_left_out_but_its_neighbours_are_checked(tmp
     same_in_both_engines(descriptor)
 
 
+def test_a_short_row_of_empty_cells_is_a_blank_row(tmp_path: Path, engine: str) -> None:
+    descriptor = write_package(tmp_path, [row("a"), ",,,", row("b")])
+    code, found = findings_of(descriptor, engine)
+    assert (code, [(f["line"], f["rule"]) for f in found]) == (1, [(3, "blank-row")])
+    same_in_both_engines(descriptor)
+
+
+def test_without_a_header_row_the_schema_sets_the_width(tmp_path: Path, engine: str) -> None:
+    descriptor = write_package(tmp_path, "\n".join(["", row("a"), row("b") + ",x", ""]).encode())
+    code, found = findings_of(descriptor, engine)
+    widths = [(f["line"], f["rule"], f["message"].split(":")[0]) for f in found if f["rule"] == "extra-cell"]
+    assert (code, widths) == (1, [(3, "extra-cell", "19 cells, the schema has 18 fields")])
+    same_in_both_engines(descriptor)
+
+
 @pytest.mark.parametrize("missing", [[""], ["NA"], []], ids=["empty", "NA", "none"])
 def test_a_row_of_the_wrong_width_keeps_its_key_in_both_engines(tmp_path: Path, missing: list[str]) -> None:
     """Its key cells still count: a reference to it holds, and a later row with its key is the duplicate."""

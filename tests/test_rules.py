@@ -254,8 +254,8 @@ FAILING = {
         2,
         "record_id",
     ),
-    "session-dispute": Failing(
-        "session-dispute",
+    "claims-dispute": Failing(
+        "claims-dispute",
         row(
             "sessions",
             session_id="aze-kaz-igc-19-trend",
@@ -314,6 +314,41 @@ FAILING = {
         3,
         "applies_on",
         "no full date",
+    ),
+    "claims-dispute-figures": Failing(
+        "claims-dispute",
+        row(
+            "figures",
+            figure_id="exports-2021-disputing",
+            disputes_figure_id=EXPORTS,
+            **{**TRADE, "measure": "imports", "period_start": "2021", "period_end": "2021", "value_low": "375300000"},
+        ),
+        "figures",
+        18,
+        "disputes_figure_id",
+        "measures exports, not imports",
+    ),
+    "claims-conflict-disputed-figure": Failing(
+        "claims-conflict",
+        row(
+            "figures",
+            figure_id="exports-2021-disputing",
+            disputes_figure_id=EXPORTS,
+            **{
+                **TRADE,
+                "measure": "exports",
+                "country_code": "KAZ",
+                "partner_country_code": "AZE",
+                "period_start": "2021",
+                "period_end": "2021",
+                "value_low": "375300000",
+            },
+        ),
+        "figures",
+        4,
+        "value_low",
+        "sources disagree on exports-2022-astana-times-2023-04-11: 375300000 USD for 2022 (astana-times-2023-04-11, "
+        "line 4); 375300000 USD for 2021 (reportaz-2025-10-14, line 18)",
     ),
     "claims-conflict-figures": Failing(
         "claims-conflict",
@@ -385,6 +420,25 @@ FAILING = {
         3,
         "to_amount",
         "at the official rate (cbar-usd-2018) 500,000,000.00 AZN is 294,117,647.06 USD",
+    ),
+    "conversion-doubt": Failing(
+        "conversion-doubt",
+        cells(
+            cell("currency_conversions", AZN_CONVERSION, "to_amount", "300000000"),
+            cell("currency_conversions", AZN_CONVERSION, "is_source_inconsistent", "true"),
+        ),
+        "currency_conversions",
+        3,
+        "to_amount",
+        "the source's own conversion is off",
+    ),
+    "conversion-rate-noted-but-agrees": Failing(
+        "conversion-rate",
+        cell("currency_conversions", AZN_CONVERSION, "is_source_inconsistent", "true"),
+        "currency_conversions",
+        3,
+        "is_source_inconsistent",
+        "marked inconsistent, but it agrees",
     ),
     "conversion-no-rate": Failing(
         "conversion-no-rate",
@@ -599,7 +653,7 @@ PASSING = [
         ),
     ),
     Passing(
-        "session-dispute",
+        "claims-dispute",
         cells(
             row(  # a council meeting, with its co-chairs
                 "sessions",
@@ -691,6 +745,7 @@ PASSING = [
         ),
     ),
     Passing("conversion-rate", cell("currency_conversions", AZN_CONVERSION, "to_amount", "235400000")),
+    Passing("conversion-doubt", cell("currency_conversions", AZN_CONVERSION, "is_source_inconsistent", "false")),
     Passing(  # an auction rate is no official rate: it checks no conversion, and claims nothing against one
         "conversion-rate",
         row(
@@ -842,7 +897,7 @@ ENUM_LITERALS = {
     "measure-kinds": ({"running_total"}, "measures", "kind"),
     "measure-subjects": ({"country_pair", "project"}, "measures", "subject"),
     "session-status": ({dates.HELD}, "sessions", "status"),
-    "change-basis": ({"year_on_year", "previous_period", "since"}, "figures", "change_basis"),
+    "change-basis": ({"year_on_year", "previous_period", "since", "not_stated"}, "figures", "change_basis"),
     "qualifiers-figures": ({*values.SINGLE_VALUE, values.RANGE, values.NOT_STATED}, "figures", "value_qualifier"),
     "qualifiers-contracts": ({*values.SINGLE_VALUE, values.RANGE, values.NOT_STATED}, "contracts", "value_qualifier"),
     "converted-bound": (set(conversions.BOUND_COLUMNS), "currency_conversions", "converted_bound"),

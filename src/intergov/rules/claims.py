@@ -1,13 +1,15 @@
 """Rules on claims: sources that disagree are surfaced together, never resolved.
 
 Two figures claim the same thing when they share measure, countries, period,
-unit and currency. Each claim stands for an interval: its value give or take
+unit and currency, and the project, session or event they are about; a figure
+about none of these (no countries, no project, session or event) is compared
+with nothing. Each claim stands for an interval: its value give or take
 half a unit of its last significant digit (``significant_digits``, or the digits
 up to the last non-zero one), widened to one side for a bound and to both
 bounds for a range. Claims whose intervals have no point in common conflict.
 A stated change implies a claim about the period before (year on year: the
-same months a year earlier; on the previous period: the year before a whole
-year), which joins the claims about that period: ``470 million, +50%`` for
+same months a year earlier; on the previous period, or on a basis not stated:
+the year before a whole year), which joins the claims about that period: ``470 million, +50%`` for
 2024 implies about 313 million for 2023.
 
 A session claim that another source disputes names the first claim in
@@ -30,7 +32,7 @@ from intergov.findings import ERROR, WARNING
 from intergov.rules import Rule, Table, Tables, violations
 from intergov.rules.values import measure_property
 
-CONFLICT, DISPUTE = "claims-conflict", "session-dispute"
+CONFLICT, DISPUTE = "claims-conflict", "claims-dispute"
 
 #: The fields of a session that a disputing claim may state differently.
 SESSION_FACTS = ("ordinal", "status", "held_on", "city", "host_country_code")
@@ -106,9 +108,12 @@ def _figure_claims(table: Table, tables: Tables) -> dict[tuple, list[Claim]]:
         countries = (row["country_code"], row["partner_country_code"])
         if not directional[line]:
             countries = tuple(sorted(c for c in countries if pd.notna(c)))
-        unit = (row["currency_code"], row["unit_code"], row["per_period"], row["project_id"])
+        unit = (row["currency_code"], row["unit_code"], row["per_period"])
+        about = (row["project_id"], row["session_id"], row["event_id"])
+        if not any(pd.notna(c) for c in countries) and not any(pd.notna(a) for a in about):
+            continue  # about no one thing: two such amounts are not claims about the same quantity
         period = (row["period_start"], row["period_end"], row["as_of"])
-        key = (row["measure"], countries, unit)
+        key = (row["measure"], countries, (*unit, *about))
         lo, hi = _interval(row["value_qualifier"], low, high, digits)
         unit_name = next((str(u) for u in unit[:2] if pd.notna(u)), "")
         stated = f"{_shown(low)}{'-' + _shown(high) if high is not None else ''} {unit_name}".strip()
@@ -135,7 +140,8 @@ def _previous_period(row: pd.Series) -> tuple | None:
     start, end, basis = row["period_start"], row["period_end"], row["change_basis"]
     if pd.isna(start) or pd.isna(end) or pd.notna(row["as_of"]):
         return None
-    if basis == "year_on_year" or (basis == "previous_period" and start == end and len(str(start)) == 4):
+    whole_year = start == end and len(str(start)) == 4
+    if basis == "year_on_year" or (basis in ("previous_period", "not_stated") and whole_year):
         return (_shift_year(start), _shift_year(end), row["as_of"])
     return None
 
@@ -172,14 +178,17 @@ def _conflicting(claims: list[Claim]) -> bool:
 
 
 def check_figures(table: Table, tables: Tables) -> pd.DataFrame:
-    """Claims about the same quantity that disagree beyond their precision: one warning listing them all."""
-    found = []
+    """Claims about the same quantity that disagree beyond their precision, and claims a curator marked as
+    disputing another (``disputes_figure_id``): one warning per set, listing them all (``CONFLICT``). A dispute
+    names a first claim of the same measure (``DISPUTE``)."""
+    found, listed_together = [], []
     for (measure, countries, _unit, period), claims in _figure_claims(table, tables).items():
         if len({c.line for c in claims}) < 2 or not _conflicting(claims):
             continue
         pair = "-".join(str(c) for c in countries if pd.notna(c))
         about = " ".join(p for p in (measure, pair, _period_name(period)) if p)
         listed = "; ".join(c.label for c in sorted(claims, key=lambda c: c.line))
+        listed_together.append({c.line for c in claims})
         found.append(
             (
                 min(c.line for c in claims),
@@ -188,7 +197,63 @@ def check_figures(table: Table, tables: Tables) -> pd.DataFrame:
                 "if it was mistyped",
             )
         )
-    return violations(found, rule=CONFLICT)
+    t = table.typed
+    errors, groups = _disputes(
+        t, "figure_id", "disputes_figure_id", lambda first, line: _figure_problem(t, first, line)
+    )
+    for first, lines in groups.items():
+        if any(set(lines) <= together for together in listed_together):
+            continue
+        listed = "; ".join(_figure_label(table, line) for line in lines)
+        found.append(
+            (
+                first,
+                "value_low",
+                f"sources disagree on {t.at[first, 'figure_id']}: {listed}. Each claim is kept with its source",
+            )
+        )
+    return pd.concat([violations(found, rule=CONFLICT), violations(errors, rule=DISPUTE)])
+
+
+def _figure_problem(t: pd.DataFrame, first: int, line: int) -> str | None:
+    if t.at[first, "measure"] != t.at[line, "measure"]:
+        return f"{t.at[line, 'disputes_figure_id']} measures {t.at[first, 'measure']}, not {t.at[line, 'measure']}"
+    return None
+
+
+def _figure_label(table: Table, line: int) -> str:
+    """A figure as a claim: its value as written, unit, period and source."""
+    t, text = table.typed, table.text
+    value = text.at[line, "value_low"] if pd.notna(t.at[line, "value_low"]) else "no value"
+    if pd.notna(t.at[line, "value_high"]):
+        value += f"-{text.at[line, 'value_high']}"
+    unit = next((str(t.at[line, c]) for c in ("currency_code", "unit_code") if pd.notna(t.at[line, c])), "")
+    period = t.at[line, "period_note"]
+    if pd.isna(period):
+        period = _period_name((t.at[line, "period_start"], t.at[line, "period_end"], t.at[line, "as_of"]))
+    return f"{value} {unit} for {period} ({t.at[line, 'source_id']}, line {line})".replace("  ", " ")
+
+
+def _disputes(t: pd.DataFrame, key: str, disputes: str, problem) -> tuple[list, dict[int, list[int]]]:
+    """The rows that dispute another: violations of ``DISPUTE``, and each first claim's line with the lines of
+    all claims about it. ``problem(first, line)`` says what else is wrong with a dispute, if anything."""
+    line_of = pd.Series(t.index, index=t[key]).groupby(level=0).first()
+    errors, groups = [], {}
+    for line, target in t[disputes].dropna().items():
+        first = line_of.get(target)
+        if first is None:
+            continue  # the foreign key reports it
+        if first == line:
+            found = "a claim cannot dispute itself; name the first claim about it"
+        elif pd.notna(t.at[first, disputes]):
+            found = f"{target} disputes another claim itself; name the first claim, {t.at[first, disputes]}"
+        else:
+            found = problem(first, line)
+        if found:
+            errors.append((line, disputes, found))
+        else:
+            groups.setdefault(first, [first]).append(line)
+    return errors, groups
 
 
 def _session_label(t: pd.DataFrame, line: int) -> str:
@@ -197,32 +262,20 @@ def _session_label(t: pd.DataFrame, line: int) -> str:
 
 
 def check_sessions(table: Table, tables: Tables) -> pd.DataFrame:
-    """A disputing claim names a first claim about the same body and says something else (``session-dispute``);
-    each disputed session is listed with every claim about it (``CONFLICT``)."""
+    """A disputing claim names a first claim about the same body and says something else (``DISPUTE``); each
+    disputed session is listed with every claim about it (``CONFLICT``)."""
     t = table.typed.astype(object)
     t = t.where(t.notna(), None)
-    line_of = pd.Series(t.index, index=t["session_id"]).groupby(level=0).first()
-    disputing = t[t["disputes_session_id"].notna()]
-    errors, groups = [], {}
-    for line, target in disputing["disputes_session_id"].items():
-        first = line_of.get(target)
-        if first is None:
-            continue  # the foreign key reports it
-        problem = None
-        if first == line:
-            problem = "a session cannot dispute itself; name the first claim about it"
-        elif pd.notna(t.at[first, "disputes_session_id"]):
-            problem = (
-                f"{target} disputes another claim itself; name the first claim, {t.at[first, 'disputes_session_id']}"
-            )
-        elif t.at[first, "body_id"] != t.at[line, "body_id"]:
-            problem = f"{target} is a session of {t.at[first, 'body_id']}, not of {t.at[line, 'body_id']}"
-        elif all(_same(t.at[first, name], t.at[line, name]) for name in SESSION_FACTS):
-            problem = f"agrees with {target} in every detail; record this source in corroborations instead"
-        if problem:
-            errors.append((line, "disputes_session_id", problem))
-        else:
-            groups.setdefault(first, [first]).append(line)
+
+    def problem(first: int, line: int) -> str | None:
+        target = t.at[line, "disputes_session_id"]
+        if t.at[first, "body_id"] != t.at[line, "body_id"]:
+            return f"{target} is a session of {t.at[first, 'body_id']}, not of {t.at[line, 'body_id']}"
+        if all(_same(t.at[first, name], t.at[line, name]) for name in SESSION_FACTS):
+            return f"agrees with {target} in every detail; record this source in corroborations instead"
+        return None
+
+    errors, groups = _disputes(t, "session_id", "disputes_session_id", problem)
     warnings = [
         (
             first,
@@ -299,8 +352,8 @@ RULES = [
     Rule(
         DISPUTE,
         ERROR,
-        ("sessions",),
-        "A claim that disputes a session names the first claim about the same body, and differs from it.",
+        ("figures", "sessions"),
+        "A claim that disputes another names the first claim about the same thing (body, measure), and differs.",
         check_claims,
     ),
 ]

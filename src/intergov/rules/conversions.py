@@ -26,8 +26,9 @@ from intergov.rules.values import RANGE
 
 CONVERSIONS = ("currency_conversions",)
 
-#: The rules of :func:`check_rates`: a conversion off the official rate, and one with no official rate.
-RATE, NO_RATE = "conversion-rate", "conversion-no-rate"
+#: The rules of :func:`check_rates`: a conversion off the official rate, one with no official rate, and one off
+#: the rate as its source gives it (``is_source_inconsistent``).
+RATE, NO_RATE, DOUBT = "conversion-rate", "conversion-no-rate", "conversion-doubt"
 
 #: The figure's value column that each ``converted_bound`` names.
 BOUND_COLUMNS = {"value": "value_low", "low": "value_low", "high": "value_high"}
@@ -150,16 +151,36 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
     )
     agreeing = results.groupby("row")["agrees"].any()
     first = results.drop_duplicates("row").set_index("row")
-    errors = [
-        (
-            line,
-            "to_amount",
+    noted = rows["is_source_inconsistent"].fillna(False).astype(bool)
+
+    def official(line: int) -> str:
+        return (
             f"at the official rate ({first.at[line, 'used']}) {rows.at[line, 'from_amount']:,.2f} "
             f"{rows.at[line, 'from_currency_code']} is {first.at[line, 'exact']:,.2f} "
             f"{rows.at[line, 'to_currency_code']}, which does not round to the reported {reported[line]:,.2f} at "
-            f"{digits[line]} significant digits; check the amounts, currencies, date and converted_bound",
+            f"{digits[line]} significant digits"
         )
-        for line in agreeing.index[~agreeing.to_numpy(dtype=bool)]
+
+    off = agreeing.index[~agreeing.to_numpy(dtype=bool)]
+    errors = [
+        (line, "to_amount", official(line) + "; check the amounts, currencies, date and converted_bound")
+        for line in off
+        if not noted[line]
+    ]
+    errors += [
+        (
+            line,
+            "is_source_inconsistent",
+            f"marked inconsistent, but it agrees with the official rate ({first.at[line, 'used']}); empty "
+            "is_source_inconsistent",
+        )
+        for line in agreeing.index[agreeing.to_numpy(dtype=bool)]
+        if noted[line]
+    ]
+    doubts = [
+        (line, "to_amount", official(line) + ": the source's own conversion is off, as is_source_inconsistent notes")
+        for line in off
+        if noted[line]
     ]
     warnings = [
         (
@@ -181,7 +202,9 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
         )
         for line in undated.index
     ]
-    return pd.concat([violations(errors, rule=RATE), violations(warnings, rule=NO_RATE)])
+    return pd.concat(
+        [violations(errors, rule=RATE), violations(warnings, rule=NO_RATE), violations(doubts, rule=DOUBT)]
+    )
 
 
 def check_figure(table: Table, tables: Tables) -> pd.DataFrame:
@@ -248,6 +271,13 @@ RULES = [
         ERROR,
         CONVERSIONS,
         "A conversion agrees with the official rate for its date, within the reported precision.",
+        check_rates,
+    ),
+    Rule(
+        DOUBT,
+        WARNING,
+        CONVERSIONS,
+        "A conversion its source gets wrong, as the curator notes, is listed with the official result.",
         check_rates,
     ),
     Rule(

@@ -238,7 +238,7 @@ def check_change(table: Table, tables: Tables) -> pd.DataFrame:
         (
             (percent | ratio) & basis.isna(),
             "change_basis",
-            "a change needs its basis: year_on_year, previous_period, or since (with change_since)",
+            "a change needs its basis: year_on_year, previous_period, since (with change_since), or not_stated",
         ),
         (
             ~(percent | ratio) & basis.notna(),

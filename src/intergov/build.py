@@ -68,6 +68,7 @@ from intergov.reader import FILE_PROPERTIES, PARQUET, PARQUET_MEDIATYPE, PARQUET
 from intergov.release import CHANGELOG, LICENSE, Version, has_entry, parse_version, project_folder, release_time
 from intergov.report.text import line as finding_line
 from intergov.rules.claims import CONFLICT
+from intergov.rules.conversions import DOUBT
 from intergov.validate import Result, validate
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -193,7 +194,7 @@ def build(
         resources += _resources(table, files[f"data/{name}.csv"], files[f"data/{name}.parquet"])
     descriptor = _descriptor(package, str(version), created, resources)
     files["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    conflicts = [f for f in every if f.rule == CONFLICT]
+    conflicts = [f for f in every if f.rule in (CONFLICT, DOUBT)]
     files["README.md"] = readme(descriptor, frames, conflicts).encode("utf-8")
     files["CHANGELOG.md"] = changelog.read_bytes()
     files["LICENSE"] = licence.read_bytes()

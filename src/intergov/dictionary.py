@@ -67,7 +67,8 @@ def readme(descriptor: Mapping[str, Any], frames: Mapping[str, pd.DataFrame], co
             "## Conflicting claims",
             "",
             "Sources that disagree are all kept, each claim with its source; none is resolved. These are the "
-            "claims that differ beyond the precision they are stated with:",
+            "claims that differ beyond the precision they are stated with, and the conversions a source gets "
+            "wrong against the official rate:",
             "",
         ]
         lines += [f"- `data/{Path(f.path).name}` line {f.line}: {text(f.message)}" for f in conflicts]

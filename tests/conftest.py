@@ -90,6 +90,20 @@ def _shared_copy() -> Path:
 FIXTURE_PACKAGE = _shared_copy()
 
 
+def snapshot(root: Path) -> dict[str, bytes | str]:
+    """Every file's bytes (and every link's target) under ``root``."""
+    found: dict[str, bytes | str] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            key = str(path.relative_to(root))
+            if path.is_symlink():
+                found[key] = "-> " + os.readlink(path)
+            elif path.is_file():
+                found[key] = path.read_bytes()
+    return found
+
+
 @pytest.fixture
 def package(tmp_path: Path) -> Path:
     """A fresh copy of the real package; the test may edit it."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import copy_package, csv_path, set_cell
+from conftest import copy_package, csv_path, set_cell, snapshot
 from intergov.cli import main
 from intergov.engine.text import decode
 from intergov.rules.cells import formula_problem
@@ -45,20 +45,6 @@ def mini_package(tmp_path: Path, tables=("countries", "sources", "people")) -> P
     data["resources"] = [r for r in data["resources"] if r["name"] in tables]
     descriptor.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return descriptor
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file's bytes (and every link's target) under ``root``."""
-    found: dict[str, bytes | str] = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = Path(folder) / name
-            key = str(path.relative_to(root))
-            if path.is_symlink():
-                found[key] = "-> " + os.readlink(path)
-            elif path.is_file():
-                found[key] = path.read_bytes()
-    return found
 
 
 def edit_bytes(descriptor: Path, table: str, old: bytes, new: bytes) -> int:

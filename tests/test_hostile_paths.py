@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import ROOT
+import test_release
+from conftest import ROOT, snapshot
 from intergov import build as builder
 from intergov import package as package_layer
 from intergov.cli import main
@@ -41,11 +42,7 @@ SCHEMA = {
     "primaryKey": ["id"],
 }
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Curator",
-    "GIT_AUTHOR_EMAIL": "curator@example.org",
-    "GIT_COMMITTER_NAME": "Curator",
-    "GIT_COMMITTER_EMAIL": "curator@example.org",
-    "GIT_CONFIG_NOSYSTEM": "1",
+    **test_release.GIT_ENV,
     "GIT_AUTHOR_DATE": "2026-11-28T10:00:00+00:00",
     "GIT_COMMITTER_DATE": "2026-11-28T10:00:00+00:00",
 }
@@ -121,20 +118,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name, value in GIT_ENV.items():
         monkeypatch.setenv(name, value)
     return repo
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file's bytes (and every link's target) under ``root``."""
-    found: dict[str, bytes | str] = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = Path(folder) / name
-            key = str(path.relative_to(root))
-            if path.is_symlink():
-                found[key] = "-> " + os.readlink(path)
-            elif path.is_file():
-                found[key] = path.read_bytes()
-    return found
 
 
 def run(repo: Path, *args: str, code: int, opened: list[str] | None = None) -> Result:

@@ -81,6 +81,21 @@ def replace_party(agreement_id: str, party_number: str, country_code: str | None
     return apply
 
 
+def with_conflicts(*rows: dict[str, str]) -> Edit:
+    """An edit adding the ``conflicts`` table (which the fixture package leaves out) with ``rows``."""
+
+    def apply(descriptor: Path) -> None:
+        data = json.loads(descriptor.read_text(encoding="utf-8"))
+        data["resources"].append(
+            {"name": "conflicts", "path": "data/conflicts.csv", "schema": "schemas/conflicts.json"}
+        )
+        descriptor.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        header = ["table_name", "record_id", "other_table_name", "other_record_id", "about"]
+        write_rows(descriptor, "conflicts", [header, *([r.get(h, "") for h in header] for r in rows)])
+
+    return apply
+
+
 JOINT = "joint-statement-2023-04-10"
 PROGRAMME = "comprehensive-programme-2022-2026"
 TREATY = "treaty-strategic-partnership-allied-relations-2005"
@@ -247,8 +262,8 @@ FAILING = {
         10,
         "published_on_basis",
     ),
-    "observation-record": Failing(
-        "observation-record",
+    "record-exists": Failing(
+        "record-exists",
         cell("status_observations", "bodies", "record_id", "no-such-body"),
         "status_observations",
         2,
@@ -349,6 +364,39 @@ FAILING = {
         "value_low",
         "sources disagree on exports-2022-astana-times-2023-04-11: 375300000 USD for 2022 (astana-times-2023-04-11, "
         "line 4); 375300000 USD for 2021 (reportaz-2025-10-14, line 18)",
+    ),
+    "claims-conflict-listed": Failing(
+        "claims-conflict",
+        with_conflicts(
+            dict(
+                table_name="agreements",
+                record_id=JOINT,
+                other_table_name="agreements",
+                other_record_id=PROGRAMME,
+                about="which was signed first",
+            )
+        ),
+        "conflicts",
+        2,
+        "about",
+        f"sources disagree on which was signed first: agreements {JOINT} (astana-times-2023-04-11); agreements "
+        f"{PROGRAMME} (trend-2023-04-07)",
+    ),
+    "record-exists-conflict": Failing(
+        "record-exists",
+        with_conflicts(
+            dict(
+                table_name="agreements",
+                record_id=JOINT,
+                other_table_name="agreements",
+                other_record_id="no-such-agreement",
+                about="which was signed first",
+            )
+        ),
+        "conflicts",
+        2,
+        "other_record_id",
+        "no record 'no-such-agreement' in agreements",
     ),
     "claims-conflict-figures": Failing(
         "claims-conflict",
@@ -642,7 +690,7 @@ PASSING = [
         ),
     ),
     Passing(
-        "observation-record",
+        "record-exists",
         row(
             "status_observations",
             table_name="bodies",

@@ -30,6 +30,7 @@ import pandas as pd
 
 from intergov.findings import ERROR, WARNING
 from intergov.rules import Rule, Table, Tables, violations
+from intergov.rules.provenance import owners
 from intergov.rules.values import measure_property
 
 CONFLICT, DISPUTE = "claims-conflict", "claims-dispute"
@@ -335,9 +336,36 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
     return violations(found, rule=CONFLICT)
 
 
+def check_listed(table: Table, tables: Tables) -> pd.DataFrame:
+    """Each pair of records the ``conflicts`` table names: one warning listing both, with their sources."""
+    t = table.typed
+    rows = t.dropna(subset=["table_name", "record_id", "other_table_name", "other_record_id"])
+    first, _ = owners(rows[["table_name", "record_id"]], tables)
+    other = rows[["other_table_name", "other_record_id"]].set_axis(["table_name", "record_id"], axis=1)
+    second, _ = owners(other, tables)
+    found = [
+        (
+            line,
+            "about",
+            f"sources disagree on {t.at[line, 'about']}: {t.at[line, 'table_name']} {t.at[line, 'record_id']} "
+            f"({first[line]}); {t.at[line, 'other_table_name']} {t.at[line, 'other_record_id']} ({second[line]}). "
+            "Each claim is kept with its source",
+        )
+        for line in rows.index
+        if pd.notna(first[line]) and pd.notna(second[line])  # a missing record is record-exists's finding
+    ]
+    return violations(found, rule=CONFLICT)
+
+
 def check_claims(table: Table, tables: Tables) -> pd.DataFrame:
-    """The conflicts among ``figures`` or ``exchange_rates``, or the disputes and conflicts among ``sessions``."""
-    checks = {"figures": check_figures, "exchange_rates": check_rates, "sessions": check_sessions}
+    """The conflicts among ``figures`` or ``exchange_rates``, the disputes and conflicts among ``sessions``, and
+    the pairs ``conflicts`` names."""
+    checks = {
+        "figures": check_figures,
+        "exchange_rates": check_rates,
+        "sessions": check_sessions,
+        "conflicts": check_listed,
+    }
     return checks[table.resource.name](table, tables)
 
 
@@ -345,7 +373,7 @@ RULES = [
     Rule(
         CONFLICT,
         WARNING,
-        ("figures", "sessions", "exchange_rates"),
+        ("figures", "sessions", "exchange_rates", "conflicts"),
         "Claims of different sources that disagree beyond their precision are listed together.",
         check_claims,
     ),

@@ -1,8 +1,8 @@
 """Rules on provenance: sources can be found, and rows that name a record by table point at one that exists.
 
 ``corroborations`` lists further sources for a record that already cites its
-own source; ``status_observations`` dates the status of a project or a body.
-Both name the record by table and primary key, which no Table Schema foreign
+own source; ``status_observations`` dates the status of a project or a body;
+``conflicts`` pairs records that disagree. Each names a record by table and primary key, which no Table Schema foreign
 key can express (the target table varies by row).
 """
 
@@ -36,7 +36,7 @@ def _records(tables: Tables, names: set[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype("string")
 
 
-def _owners(rows: pd.DataFrame, tables: Tables) -> tuple[pd.Series, list[tuple[int, str, str]]]:
+def owners(rows: pd.DataFrame, tables: Tables) -> tuple[pd.Series, list[tuple[int, str, str]]]:
     """The source each named record cites (missing where there is no such record), and a violation per missing one.
 
     ``rows`` has the columns table_name and record_id, indexed by line.
@@ -58,7 +58,7 @@ def _owners(rows: pd.DataFrame, tables: Tables) -> tuple[pd.Series, list[tuple[i
 def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
     """Each corroborated record exists (``RECORD``) and cites another source than this row (``SOURCE``)."""
     rows = table.typed[["table_name", "record_id", "source_id"]].dropna()
-    own, missing = _owners(rows, tables)
+    own, missing = owners(rows, tables)
     same = [
         (
             line,
@@ -71,9 +71,14 @@ def check_corroborations(table: Table, tables: Tables) -> pd.DataFrame:
     return pd.concat([violations(missing, rule=RECORD), violations(same, rule=SOURCE)])
 
 
-def check_observations(table: Table, tables: Tables) -> pd.DataFrame:
-    """Each observed record exists in the table it names."""
-    return violations(_owners(table.typed[["table_name", "record_id"]].dropna(), tables)[1])
+def check_records(table: Table, tables: Tables) -> pd.DataFrame:
+    """Each record a row names by table and key exists (both records of a ``conflicts`` row)."""
+    found = owners(table.typed[["table_name", "record_id"]].dropna(), tables)[1]
+    if "other_record_id" in table.typed:
+        other = table.typed[["other_table_name", "other_record_id"]].dropna()
+        other.columns = ["table_name", "record_id"]
+        found += [(line, "other_record_id", message) for line, _, message in owners(other, tables)[1]]
+    return violations(found)
 
 
 def check_locator(table: Table, tables: Tables) -> pd.DataFrame:
@@ -112,11 +117,11 @@ RULES = [
 ]
 RULES += [
     Rule(
-        "observation-record",
+        "record-exists",
         ERROR,
-        ("status_observations",),
-        "A status observation names a record that exists.",
-        check_observations,
+        ("status_observations", "conflicts"),
+        "A status observation, or a conflict, names records that exist.",
+        check_records,
     ),
     Rule(
         "source-locator",

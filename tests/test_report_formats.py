@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from intergov.findings import ERROR, WARNING, Finding, ordered
-from intergov.report import FORMATS, github, markdown, plural, render
+from intergov.messages import plural
+from intergov.report import FORMATS, github, markdown, render
 from intergov.validate import Result
 
 #: One of each shape: cell, row, file-level, hostile text in every field.

@@ -40,9 +40,9 @@ from intergov.engine.text import decode
 from intergov.findings import ERROR
 from intergov.fmt import sort_key
 from intergov.lines import MalformedRecord, records
+from intergov.messages import plural
 from intergov.package import Package, Resource
 from intergov.reader import FILE_PROPERTIES, tables
-from intergov.report import plural
 
 
 class DiffError(Exception):

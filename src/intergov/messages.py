@@ -252,3 +252,12 @@ def _example(field: Mapping[str, Any]) -> str:
 def _with_hint(message: str, cell: str) -> str:
     hint = value_hint(cell)
     return f"{message}; {hint}" if hint else message
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and ``word``, in the plural (``many``, or ``word`` + s) unless ``count`` is 1.
+
+    >>> plural(1, "error"), plural(0, "warning"), plural(2, "more finding"), plural(3, "party", "parties")
+    ('1 error', '0 warnings', '2 more findings', '3 parties')
+    """
+    return f"{count} {word if count == 1 else many or word + 's'}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from intergov.cli import UsageProblem
+from intergov.messages import plural
 from intergov.package import DEFAULT_PACKAGE
-from intergov.report import plural
 
 
 @click.command()

@@ -40,7 +40,7 @@ from intergov.lines import (
     records,
     unclosed_quote_line,
 )
-from intergov.report import plural
+from intergov.messages import plural
 
 BOM = "\ufeff"
 

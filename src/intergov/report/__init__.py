@@ -20,15 +20,6 @@ FORMATS = {
 }
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``count`` and ``word``, in the plural (``many``, or ``word`` + s) unless ``count`` is 1.
-
-    >>> plural(1, "error"), plural(0, "warning"), plural(2, "more finding"), plural(3, "party", "parties")
-    ('1 error', '0 warnings', '2 more findings', '3 parties')
-    """
-    return f"{count} {word if count == 1 else many or word + 's'}"
-
-
 def render(result, fmt: str = "text", **options) -> str:
     """Render ``result`` in format ``fmt`` (see :data:`FORMATS`)."""
     if fmt not in FORMATS:

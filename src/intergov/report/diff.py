@@ -17,7 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from intergov.diff import PackageDiff
-from intergov.report import plural
+from intergov.messages import plural
 from intergov.report.markdown import code, text
 
 #: Bump when the JSON shape of :func:`document` changes incompatibly.

@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 
 from intergov.findings import ERROR, Finding
-from intergov.report import markdown, plural
+from intergov.messages import plural
+from intergov.report import markdown
 from intergov.report.text import summary
 
 #: Annotations GitHub shows per step (and per severity); the rest is in the job summary.

@@ -26,7 +26,7 @@ import re
 
 from intergov.findings import ERROR, WARNING, Finding, summarize
 from intergov.lines import BREAK
-from intergov.report import plural
+from intergov.messages import plural
 
 #: GitHub refuses a job summary over 1 MiB; stay under it with room for other steps.
 STEP_SUMMARY_BYTES = 900 * 1024

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from intergov.findings import ERROR, Finding
-from intergov.report import plural
+from intergov.messages import plural
 
 _COLOURS = {ERROR: "red", "warning": "yellow"}
 

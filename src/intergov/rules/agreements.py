@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from intergov.findings import ERROR
-from intergov.report import plural
+from intergov.messages import plural
 from intergov.rules import Rule, Table, Tables, flagged, violations
 
 

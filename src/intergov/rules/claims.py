@@ -9,13 +9,16 @@ up to the last non-zero one), widened to one side for a bound and to both
 bounds for a range. Claims whose intervals have no point in common conflict.
 A stated change implies a claim about the period before (year on year: the
 same months a year earlier; on the previous period, or on a basis not stated:
-the year before a whole year), which joins the claims about that period: ``470 million, +50%`` for
-2024 implies about 313 million for 2023.
+the year before a whole year), which joins the claims about that period:
+``470 million, +50%`` for 2024 implies about 313 million for 2023.
 
 A session claim that another source disputes names the first claim in
-``disputes_session_id``; both are listed together. Exchange rates of one
-issuer, pair and type for the same period (or, without a year, the same note)
-conflict when they differ beyond the decimals they are written with.
+``disputes_session_id``, and a figure may name one in ``disputes_figure_id``
+(a conflict no value comparison shows); all claims about it are listed
+together. Exchange rates of one issuer, pair and type for the same period (or,
+without a year, the same note) conflict when they differ beyond the decimals
+they are written with. Each pair of records in the ``conflicts`` table is
+listed as it stands.
 
 >>> half_unit(Decimal("461900000"), None), half_unit(Decimal("460000000"), None), half_unit(Decimal("460000000"), 3)
 (Decimal('5E+4'), Decimal('5E+6'), Decimal('5E+5'))
@@ -23,6 +26,7 @@ conflict when they differ beyond the decimals they are written with.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -34,6 +38,9 @@ from intergov.rules.provenance import owners
 from intergov.rules.values import measure_property
 
 CONFLICT, DISPUTE = "claims-conflict", "claims-dispute"
+
+#: How every conflict's message ends: nothing is resolved.
+KEPT = "Each claim is kept with its source"
 
 #: The fields of a session that a disputing claim may state differently.
 SESSION_FACTS = ("ordinal", "status", "held_on", "city", "host_country_code")
@@ -194,8 +201,7 @@ def check_figures(table: Table, tables: Tables) -> pd.DataFrame:
             (
                 min(c.line for c in claims),
                 "value_low",
-                f"sources disagree on {about}: {listed}. Each claim is kept with its source; correct a value only "
-                "if it was mistyped",
+                f"sources disagree on {about}: {listed}. {KEPT}; correct a value only if it was mistyped",
             )
         )
     t = table.typed
@@ -210,7 +216,7 @@ def check_figures(table: Table, tables: Tables) -> pd.DataFrame:
             (
                 first,
                 "value_low",
-                f"sources disagree on {t.at[first, 'figure_id']}: {listed}. Each claim is kept with its source",
+                f"sources disagree on {t.at[first, 'figure_id']}: {listed}. {KEPT}",
             )
         )
     return pd.concat([violations(found, rule=CONFLICT), violations(errors, rule=DISPUTE)])
@@ -235,7 +241,9 @@ def _figure_label(table: Table, line: int) -> str:
     return f"{value} {unit} for {period} ({t.at[line, 'source_id']}, line {line})".replace("  ", " ")
 
 
-def _disputes(t: pd.DataFrame, key: str, disputes: str, problem) -> tuple[list, dict[int, list[int]]]:
+def _disputes(
+    t: pd.DataFrame, key: str, disputes: str, problem: Callable[[int, int], str | None]
+) -> tuple[list, dict[int, list[int]]]:
     """The rows that dispute another: violations of ``DISPUTE``, and each first claim's line with the lines of
     all claims about it. ``problem(first, line)`` says what else is wrong with a dispute, if anything."""
     line_of = pd.Series(t.index, index=t[key]).groupby(level=0).first()
@@ -283,7 +291,7 @@ def check_sessions(table: Table, tables: Tables) -> pd.DataFrame:
             "session_id",
             f"sources disagree on session {t.at[first, 'session_id']}: "
             + "; ".join(_session_label(t, line) for line in lines)
-            + ". Each claim is kept with its source",
+            + f". {KEPT}",
         )
         for first, lines in groups.items()
     ]
@@ -330,7 +338,7 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
             (
                 min(c.line for c in claims),
                 "rate",
-                f"sources disagree on {about}: {listed}. Each claim is kept with its source",
+                f"sources disagree on {about}: {listed}. {KEPT}",
             )
         )
     return violations(found, rule=CONFLICT)
@@ -349,7 +357,7 @@ def check_listed(table: Table, tables: Tables) -> pd.DataFrame:
             "about",
             f"sources disagree on {t.at[line, 'about']}: {t.at[line, 'table_name']} {t.at[line, 'record_id']} "
             f"({first[line]}); {t.at[line, 'other_table_name']} {t.at[line, 'other_record_id']} ({second[line]}). "
-            "Each claim is kept with its source",
+            f"{KEPT}",
         )
         for line in rows.index
         if pd.notna(first[line]) and pd.notna(second[line])  # a missing record is record-exists's finding

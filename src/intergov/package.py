@@ -22,18 +22,20 @@ checked by :mod:`intergov.schema_checks`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from intergov import cache
 from intergov.findings import ERROR, Finding
 from intergov.paths import UnsafePath, contained, display_path, name_problem, path_problem, reference_problems
 from intergov.schema_checks import (
+    MAX_NESTING,
     SAID_BETTER,
     Place,
     foreign_keys,
@@ -47,6 +49,24 @@ from intergov.schema_checks import (
 )
 
 DESCRIPTOR_NAME = "datapackage.json"
+
+#: The descriptor names looked for in a package folder, in order: JSON, then YAML.
+DESCRIPTOR_NAMES = (DESCRIPTOR_NAME, "datapackage.yaml", "datapackage.yml")
+
+#: The suffixes of a descriptor or schema file read as YAML (any other is read as JSON).
+YAML_SUFFIXES = (".yaml", ".yml")
+
+#: The ``hash`` algorithms a resource may name (``"<algorithm>:<hex>"``; a bare hex digest is MD5).
+HASH_ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
+
+#: Formats and compressions intergov does not read, by ``format``/``compression`` or file suffix: what each is.
+JSON_TABLES = frozenset({"json", "jsonl", "ndjson"})
+SPREADSHEETS = frozenset({"xlsx", "xls", "ods"})
+COMPRESSIONS = frozenset({"gz", "zip", "bz2", "xz", "zst"})
+
+#: How many values a YAML file may hold once its aliases are expanded (a few "billion laughs" aliases must
+#: not build an endless document); no descriptor comes near.
+MAX_YAML_VALUES = 1_000_000
 
 #: The package every command works on by default.
 DEFAULT_PACKAGE = "datapackage/datapackage.json"
@@ -98,7 +118,9 @@ def locate(path: str | os.PathLike[str]) -> Path:
     """
     candidate = Path(path)
     if candidate.is_dir():
-        candidate = candidate / DESCRIPTOR_NAME
+        candidate = next(
+            (candidate / n for n in DESCRIPTOR_NAMES if (candidate / n).is_file()), candidate / DESCRIPTOR_NAME
+        )
     if not candidate.is_file():
         raise PackageError(f"no data package descriptor at {display_path(candidate)}")
     return candidate
@@ -113,12 +135,12 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     """
     descriptor_path = locate(path)
     shown = display_path(descriptor_path)
-    descriptor, text, found = _read_json(descriptor_path, shown, "descriptor-json")
+    descriptor, lines, found = _read_document(descriptor_path, shown, "descriptor-json")
     if found:
         return None, found
     if not isinstance(descriptor, dict):
         return None, [_finding(shown, 1, "descriptor-invalid", "the descriptor must be a JSON object")]
-    lines = json_lines(text)
+    descriptor = _with_v1_keys(descriptor)
     root = descriptor_path.parent
     refused = _references(descriptor, "package", root, shown, lines)
     if refused:  # frictionless-py would read or fetch them while checking the profile
@@ -158,21 +180,24 @@ def load(path: str | os.PathLike[str]) -> tuple[Package | None, list[Finding]]:
     return Package(root, descriptor_path, descriptor, tuple(usable)), findings + found
 
 
-def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, list[Finding]]:
-    """The JSON document in the file at ``path`` and its text, or findings (``rule`` when it is not JSON).
+def _read_document(path: Path, shown: str, rule: str) -> tuple[Any, dict[tuple, int], list[Finding]]:
+    """The JSON (or YAML, by the file's suffix) document in the file at ``path`` and the line of each of its
+    values (:func:`~intergov.schema_checks.json_lines`), or findings (``rule`` when it cannot be parsed).
 
     An object that repeats a key is refused too, with a finding at the line of
-    each repeated key: JSON readers disagree on which of the values counts.
+    each repeated key: readers disagree on which of the values counts.
     """
     try:
         data = path.read_bytes()
     except OSError as e:
-        return None, "", [_finding(shown, None, "descriptor-unreadable", f"cannot read the file: {e.strerror}")]
+        return None, {}, [_finding(shown, None, "descriptor-unreadable", f"cannot read the file: {e.strerror}")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        return None, "", [_finding(shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8")]
+        return None, {}, [_finding(shown, line, "descriptor-encoding", "the file is not UTF-8 text; save it as UTF-8")]
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return _read_yaml(text, shown, rule)
     repeated: list[tuple[dict, str]] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict:
@@ -187,15 +212,18 @@ def _read_json(path: Path, shown: str, rule: str) -> tuple[Any, str, list[Findin
         document = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as e:
         message = f"not valid JSON: {e.msg} (line {e.lineno})"
-        return None, text, [Finding(shown, e.lineno, e.colno, None, None, rule, ERROR, message)]
+        return None, {}, [Finding(shown, e.lineno, e.colno, None, None, rule, ERROR, message)]
     except RecursionError:
-        return None, text, [_finding(shown, 1, rule, "not valid JSON: nested too deeply")]
+        return None, {}, [_finding(shown, 1, rule, "not valid JSON: nested too deeply")]
+    lines = json_lines(text)
     if repeated:
-        return None, text, _repeated_keys(document, repeated, text, shown, rule)
-    return document, text, []
+        return None, lines, _repeated_keys(document, repeated, lines, shown, rule)
+    return document, lines, []
 
 
-def _repeated_keys(document: Any, repeated: list[tuple[dict, str]], text: str, shown: str, rule: str) -> list[Finding]:
+def _repeated_keys(
+    document: Any, repeated: list[tuple[dict, str]], lines: dict[tuple, int], shown: str, rule: str
+) -> list[Finding]:
     """A finding at the line of each key repeated in an object of ``document`` (inside an object that is kept)."""
     where: dict[int, tuple] = {}
     stack: list[tuple[tuple, Any]] = [((), document)]
@@ -206,15 +234,85 @@ def _repeated_keys(document: Any, repeated: list[tuple[dict, str]], text: str, s
             stack.extend(((*path, k), v) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend(((*path, i), v) for i, v in enumerate(value))
-    lines = json_lines(text)
-    found = []
-    for made, key in repeated:
-        if id(made) in where:
-            message = (
-                f"the key {key!r} is written twice in one object; JSON readers disagree on which value counts: keep one"
-            )
-            found.append(_finding(shown, lines.get((*where[id(made)], key)), rule, message, key))
-    return found
+    return [
+        _repeated_key(shown, lines.get((*where[id(made)], key)), rule, key, "JSON")
+        for made, key in repeated
+        if id(made) in where
+    ]
+
+
+def _repeated_key(shown: str, line: int | None, rule: str, key: str, language: str) -> Finding:
+    message = (
+        f"the key {key!r} is written twice in one object; {language} readers disagree on which value counts: keep one"
+    )
+    return _finding(shown, line, rule, message, key)
+
+
+def _read_yaml(text: str, shown: str, rule: str) -> tuple[Any, dict[tuple, int], list[Finding]]:
+    """The YAML document in ``text``, as the JSON values it stands for, and the line of each value.
+
+    A member is located at its key, an item at its first character, as in
+    JSON. A mapping that repeats a key, a key that is not text, a value with
+    no JSON counterpart (binary, a set), nesting deeper than
+    :data:`~intergov.schema_checks.MAX_NESTING` (a recursive alias too) and
+    more than :data:`MAX_YAML_VALUES` values are refused. Dates are kept as
+    written (ISO text), as a JSON descriptor writes them.
+    """
+    import yaml
+
+    def refused(line: int, message: str) -> tuple[None, dict, list[Finding]]:
+        return None, {}, [_finding(shown, line, rule, f"not valid YAML for a descriptor: {message}")]
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        return None, {}, [_finding(shown, line, rule, f"not valid YAML: {e.problem or e.context} (line {line})")]
+    except (yaml.YAMLError, RecursionError) as e:
+        return refused(1, "nested too deeply" if isinstance(e, RecursionError) else str(e))
+    if root is None:
+        return None, {}, []
+    scalars = yaml.SafeLoader("")
+    lines: dict[tuple, int] = {}
+    found: list[Finding] = []
+    budget = [MAX_YAML_VALUES]
+
+    class Refused(Exception):
+        pass
+
+    def build(node: yaml.Node, path: tuple, line: int) -> Any:
+        lines.setdefault(path, line)
+        budget[0] -= 1
+        if len(path) > MAX_NESTING or budget[0] < 0:
+            raise Refused(line, "nested too deeply, or too many values (aliases repeat them); flatten it")
+        if isinstance(node, yaml.MappingNode) and node.tag == "tag:yaml.org,2002:map":
+            made: dict = {}
+            for key_node, value_node in node.value:
+                at = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise Refused(at, "a key that is not text; write it as text")
+                key = key_node.value
+                if key in made:
+                    found.append(_repeated_key(shown, at, rule, key, "YAML"))
+                made[key] = build(value_node, (*path, key), at)
+            return made
+        if isinstance(node, yaml.SequenceNode) and node.tag == "tag:yaml.org,2002:seq":
+            return [build(item, (*path, i), item.start_mark.line + 1) for i, item in enumerate(node.value)]
+        value = scalars.construct_object(node) if isinstance(node, yaml.ScalarNode) else ()
+        if hasattr(value, "isoformat"):
+            return node.value
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        raise Refused(node.start_mark.line + 1, f"a value tagged {node.tag} has no JSON counterpart")
+
+    try:
+        document = build(root, (), root.start_mark.line + 1)
+    except Refused as e:
+        return refused(*e.args)
+    except yaml.YAMLError as e:
+        return refused(root.start_mark.line + 1, str(e))
+    return (None if found else document), lines, found
 
 
 def _references(document: Any, kind: str, root: Path, shown: str, lines: dict[tuple, int]) -> list[Finding]:
@@ -242,13 +340,73 @@ def _profile_findings(descriptor: dict, shown: str, lines: dict[tuple, int]) -> 
     except Exception as e:  # frictionless raises bare errors on some malformed descriptors
         return [_finding(shown, 1, "descriptor-invalid", f"not a valid Data Package: {e}")]
     refused = _refused_paths(descriptor)
+    unread = _unread_values(descriptor)
     for error in errors:
         unsafe = re.match(r'path "(.*)" is not safe', error.note or "")
         if (unsafe and unsafe.group(1) in refused) or error.note in SAID_BETTER:
             continue
+        if any((error.note or "").startswith(value) for value in unread):
+            continue
         line = note_line(error.note, descriptor, lines)
         found.append(_finding(shown, line, "descriptor-invalid", f"not a valid Data Package: {error.note}"))
     return found
+
+
+def with_v1_keys_as_lists(schema: Any) -> Any:
+    """``schema`` with the Table Schema v1 keys written as one name made lists, as v2 writes them.
+
+    A v1 ``primaryKey``, foreign key ``fields`` or ``reference.fields`` may be
+    a string (Data Package v2 asks readers to accept v1). Every schema is read
+    through this, once, as it is loaded, so nothing after it sees a string key;
+    anything that is not a schema object is returned as it is.
+
+    >>> with_v1_keys_as_lists({"primaryKey": "id", "foreignKeys": [{"fields": "a", "reference": {"fields": "b"}}]})
+    {'primaryKey': ['id'], 'foreignKeys': [{'fields': ['a'], 'reference': {'fields': ['b']}}]}
+    """
+    if not isinstance(schema, dict):
+        return schema
+    schema = dict(schema)
+    if isinstance(schema.get("primaryKey"), str):
+        schema["primaryKey"] = [schema["primaryKey"]]
+    keys = schema.get("foreignKeys")
+    if isinstance(keys, list):
+        schema["foreignKeys"] = [_v1_foreign_key(key) for key in keys]
+    return schema
+
+
+def _v1_foreign_key(key: Any) -> Any:
+    if not isinstance(key, dict):
+        return key
+    key = dict(key)
+    if isinstance(key.get("fields"), str):
+        key["fields"] = [key["fields"]]
+    reference = key.get("reference")
+    if isinstance(reference, dict) and isinstance(reference.get("fields"), str):
+        key["reference"] = {**reference, "fields": [reference["fields"]]}
+    return key
+
+
+def _with_v1_keys(descriptor: dict) -> dict:
+    """``descriptor`` with each inline schema's v1 string keys made lists (:func:`with_v1_keys_as_lists`)."""
+    entries = descriptor.get("resources")
+    if not isinstance(entries, list):
+        return descriptor
+    resources = [
+        {**e, "schema": with_v1_keys_as_lists(e["schema"])} if isinstance(e, dict) and "schema" in e else e
+        for e in entries
+    ]
+    return {**descriptor, "resources": resources}
+
+
+def _unread_values(descriptor: dict) -> set[str]:
+    """The values (as profile notes quote them) of the properties that :func:`_unread` reports."""
+    entries = descriptor.get("resources")
+    values = set()
+    for entry in entries if isinstance(entries, list) else []:
+        unread = _unread(entry) if isinstance(entry, dict) else None
+        if unread:
+            values.add(repr(entry.get(unread[0])))
+    return values
 
 
 def _refused_paths(descriptor: dict) -> set[str]:
@@ -275,6 +433,11 @@ def _resource(
     if problem:
         message = f"resource name {problem}; it names the release's files data/<name>.csv and data/<name>.parquet"
         return None, [_finding(shown, lines.get((*here, "name"), line), "unsafe-path", message, name)], None
+    unread = _unread(entry)
+    if unread:
+        key, what, todo = unread
+        message = f"resource {name!r} is {what}, which intergov does not read; {todo}"
+        return None, [_finding(shown, lines.get((*here, key), line), "resource-unsupported", message)], None
     path = entry.get("path")
     path_line = lines.get((*here, "path"), line)
     if not isinstance(path, str):
@@ -284,13 +447,89 @@ def _resource(
         file = contained(root, path, [root])
     except UnsafePath as e:
         message = f"resource {name!r}: refused {e}; a resource path must stay inside the package folder"
+        if re.match(r"(?i)https?://", path):
+            message = (
+                f"resource {name!r}: refused a remote path (a URL): intergov never fetches data; "
+                "download the file into the package folder and give its relative path"
+            )
         return None, [_finding(shown, path_line, "unsafe-path", message, path)], None
     if not file.is_file():
         return None, [_finding(shown, path_line, "missing-file", f"resource {name!r}: no file at {path}", path)], None
-    schema, found, place = _schema(entry.get("schema"), name, root, shown, lines, (*here, "schema"))
+    found = _integrity(entry, file, shown, lines, here)
+    schema, schema_found, place = _schema(entry.get("schema"), name, root, shown, lines, (*here, "schema"))
+    found += schema_found
     if schema is None:
         return None, found, None
     return Resource(name, path, file, schema, entry), found, place
+
+
+def _unread(entry: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """What a resource holds that intergov does not read (the property that says so, what it is, what to do),
+    or ``None`` for a CSV file: a table written inline, in parts, as JSON, in a spreadsheet or compressed.
+
+    Neither engine reads these (frictionless-py would, so the two would differ): each is one finding. Other
+    formats are left to the reader that knows them (a release's ``parquet`` forms: :mod:`intergov.reader`).
+    """
+    write = "write the table as one UTF-8 CSV file in the package folder and give its path"
+    if "data" in entry:
+        return "data", "inline data (the data property)", write
+    path = entry.get("path")
+    if isinstance(path, list):
+        return "path", "in several files (a multipart path)", "join the parts into one CSV file and give its path"
+    suffixes = [s.lstrip(".").lower() for s in PurePosixPath(path).suffixes] if isinstance(path, str) else []
+    compression = entry.get("compression") or next((s for s in reversed(suffixes) if s in COMPRESSIONS), None)
+    if compression:
+        key = "compression" if "compression" in entry else "path"
+        return (
+            key,
+            f"compressed ({compression})",
+            "decompress it into a CSV file in the package folder and give its path",
+        )
+    declared = entry.get("format")
+    kind = declared.lower() if isinstance(declared, str) else suffixes[-1] if suffixes else "csv"
+    key = "format" if isinstance(declared, str) else "path"
+    if kind in JSON_TABLES:
+        return key, f"a JSON table (format {kind})", write
+    if kind in SPREADSHEETS:
+        return key, f"a spreadsheet (format {kind})", "export the sheet as a UTF-8 CSV file and give its path"
+    return None
+
+
+def _integrity(entry: Mapping[str, Any], file: Path, shown: str, lines: dict[tuple, int], here: tuple) -> list[Finding]:
+    """``byte-count`` and ``hash-count`` when the file's size or digest is not the declared ``bytes``/``hash``.
+
+    A ``hash`` is ``"<algorithm>:<hex digest>"`` (:data:`HASH_ALGORITHMS`), or a bare MD5 hex digest (the
+    Data Package default). A malformed one is ``descriptor-invalid``.
+    """
+    found = []
+    declared = entry.get("bytes")
+    if isinstance(declared, int) and not isinstance(declared, bool) and file.stat().st_size != declared:
+        message = (
+            f"the file has {file.stat().st_size} bytes but the descriptor declares {declared}: "
+            "correct bytes, or restore the file it describes"
+        )
+        found.append(_finding(shown, lines.get((*here, "bytes")), "byte-count", message, str(declared)))
+    value = entry.get("hash")
+    if not isinstance(value, str):
+        return found
+    algorithm, _, digest = value.rpartition(":")
+    algorithm = algorithm.lower() or "md5"
+    line = lines.get((*here, "hash"))
+    if algorithm not in HASH_ALGORITHMS or not re.fullmatch(r"[0-9a-fA-F]+", digest):
+        message = (
+            f"hash {value!r} is not '<algorithm>:<hex digest>' with an algorithm of {', '.join(HASH_ALGORITHMS)} "
+            "(or a bare MD5 hex digest); correct it"
+        )
+        return [*found, _finding(shown, line, "descriptor-invalid", message, value)]
+    with file.open("rb") as stream:
+        actual = hashlib.file_digest(stream, algorithm).hexdigest()
+    if actual != digest.lower():
+        message = (
+            f"the file's {algorithm} digest is {actual} but the descriptor declares {digest}: "
+            "correct hash, or restore the file it describes"
+        )
+        found.append(_finding(shown, line, "hash-count", message, value))
+    return found
 
 
 def _schema(
@@ -310,15 +549,19 @@ def _schema(
         schema_shown = display_path(file)
         if not file.is_file():
             return None, [_finding(shown, line, "missing-file", f"resource {name!r}: no schema at {ref}", ref)], None
-        schema, schema_text, found = _read_json(file, schema_shown, "schema-json")
+        schema, schema_lines, found = _read_document(file, schema_shown, "schema-json")
         if found:
             return None, found, None
-        schema_lines = json_lines(schema_text)
+        schema = with_v1_keys_as_lists(schema)
         refused = _references(schema, "schema", root, schema_shown, schema_lines)
         if refused:  # frictionless-py would read or fetch them while checking the profile
             return None, refused, None
     else:
-        return None, [_finding(shown, line, "descriptor-invalid", f"resource {name!r} has no Table Schema")], None
+        message = (
+            f"resource {name!r} has no Table Schema, which intergov needs to check a table; write one "
+            "(frictionless describe drafts it from the file) and give it as the resource's schema"
+        )
+        return None, [_finding(shown, line, "resource-unsupported", message)], None
     place = schema_shown if isinstance(ref, str) else f"{shown}#/{'/'.join(map(str, here))}"
     found = cache.findings(
         "schema", place, schema, schema_lines, lambda: schema_findings(schema, "", schema_shown, lines=schema_lines)

@@ -14,6 +14,7 @@ from intergov import __version__
 
 #: Command name -> "module:function" of its click command.
 COMMANDS = {
+    "add": "intergov.cli.add:add",
     "validate": "intergov.cli.validate:validate",
     "fmt": "intergov.cli.fmt:fmt",
     "build": "intergov.cli.build:build",

@@ -996,3 +996,58 @@ def test_a_check_two_rules_share_runs_once_per_table(monkeypatch: pytest.MonkeyP
     result = validate(FIXTURE_PACKAGE)
     assert sorted(calls) == ["_records", "_records", "official_results"]  # corroborations, status_observations
     assert [f.rule for f in result.findings] == ["conversion-no-rate"]
+
+
+#: Mistakes in the new kinds of record (a council's meeting, a planned session, a co-chair, tonnes, a source
+#: with a partial date): each is one finding of the Table Schema layer, at the appended row's line.
+MODEL_MISTAKES = {
+    "council-meeting-of-no-body": (
+        "sessions",
+        dict(session_id="sic-1", body_id="no-such-council", ordinal="1", status="held", source_id="trend-2023-04-07"),
+        "foreign-key",
+        "body_id",
+    ),
+    "planned-session-misspelt": (
+        "sessions",
+        dict(session_id="igc-22", body_id="aze-kaz-igc", status="planed", source_id="trend-2023-04-07"),
+        "constraint-enum",
+        "status",
+    ),
+    "co-chair-of-no-session": (
+        "session_participants",
+        dict(session_id="no-such-session", person_id="ilham-aliyev", capacity="co_chair", source_id="trend-2023-04-07"),
+        "foreign-key",
+        "session_id",
+    ),
+    "tonnes-in-no-unit": (
+        "figures",
+        {**OIL, "unit_code": "TNX"},
+        "foreign-key",
+        "unit_code",
+    ),
+    "source-month-13": (
+        "sources",
+        dict(
+            source_id="aaa-1",
+            publisher="A",
+            outlet_kind="news_site",
+            url="https://example.org/1",
+            published_on="2024-13",
+            published_on_basis="page",
+            language_code="en",
+        ),
+        "constraint-pattern",
+        "published_on",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MODEL_MISTAKES.values()), ids=list(MODEL_MISTAKES))
+def test_a_mistake_in_a_new_kind_of_record_is_one_finding_at_its_line(
+    tmp_path: Path, baseline: set[tuple], case: tuple[str, dict[str, str], str, str]
+) -> None:
+    table, values, rule, field = case
+    descriptor = copy_package(tmp_path)
+    line = append_row(descriptor, table, values)
+    new = [f for f in validate(descriptor).findings if _key(f) not in baseline]
+    assert [(Path(f.path).name, f.line, f.rule, f.field) for f in new] == [(f"{table}.csv", line, rule, field)]

@@ -341,11 +341,12 @@ def _profile_findings(descriptor: dict, shown: str, lines: dict[tuple, int]) -> 
         return [_finding(shown, 1, "descriptor-invalid", f"not a valid Data Package: {e}")]
     refused = _refused_paths(descriptor)
     unread = _unread_values(descriptor)
+    said = _inline_schema_notes(descriptor)
     for error in errors:
         unsafe = re.match(r'path "(.*)" is not safe', error.note or "")
         if (unsafe and unsafe.group(1) in refused) or error.note in SAID_BETTER:
             continue
-        if any((error.note or "").startswith(value) for value in unread):
+        if error.note in said or any((error.note or "").startswith(value) for value in unread):
             continue
         line = note_line(error.note, descriptor, lines)
         found.append(_finding(shown, line, "descriptor-invalid", f"not a valid Data Package: {error.note}"))
@@ -396,6 +397,21 @@ def _with_v1_keys(descriptor: dict) -> dict:
         for e in entries
     ]
     return {**descriptor, "resources": resources}
+
+
+def _inline_schema_notes(descriptor: dict) -> set[str]:
+    """The profile notes of the descriptor's inline schemas: :func:`_schema` reports them once, at their lines."""
+    from frictionless import FrictionlessException, Schema
+
+    entries = descriptor.get("resources")
+    notes = set()
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("schema"), dict):
+            try:
+                notes.update(e.note for e in Schema.metadata_validate(entry["schema"]))
+            except FrictionlessException as e:
+                notes.add(e.error.note)
+    return notes
 
 
 def _unread_values(descriptor: dict) -> set[str]:

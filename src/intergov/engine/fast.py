@@ -14,11 +14,14 @@ What frictionless-py reports, this engine reports, and nothing else
 (``tests/test_engine_parity.py`` proves it on generated and mutated packages).
 Where the two differ on purpose:
 
-- The CSV dialect is the one the package declares (comma, double quote,
-  header on line 1). frictionless-py guesses it from the first 100 lines
+- The CSV dialect is the one the resource declares (its Table Dialect and
+  encoding; the defaults otherwise: comma, double quote, header on line 1,
+  UTF-8). frictionless-py guesses what is not declared from the first 100 lines
   (``csv.Sniffer`` for delimiter and quoting, row widths for the header
   row); on a file where it guesses otherwise, it reports what follows from
-  the wrong guess, and this engine does not.
+  the wrong guess, and this engine does not. A file in the default dialect
+  is read by pyarrow; one in another is read by Python's ``csv`` module (as
+  frictionless-py reads it), so that comment rows, header rows and physical lines are exact.
 - A ``pattern`` matches the whole value (:mod:`intergov.engine.patterns`);
   frictionless-py's ``^pattern$`` also accepts a final line break. Both
   intergov engines read it so.
@@ -56,10 +59,11 @@ from intergov.engine import EngineResult, Table, text, translate
 from intergov.engine import fast_keys as keys
 from intergov.engine.fast_cells import cell_reader
 from intergov.engine.fast_constraints import check
-from intergov.engine.fast_read import Records, read
+from intergov.engine.fast_read import Records, read, read_text
 from intergov.engine.fast_types import Column, cast, series
 from intergov.engine.translate import Error
 from intergov.findings import Finding
+from intergov.lines import Dialect
 from intergov.messages import unique_key_finding
 from intergov.package import Package, Resource
 
@@ -98,7 +102,7 @@ def run(package: Package) -> EngineResult:
 
 def _run(package: Package) -> EngineResult:
     result = EngineResult()
-    by_size = sorted(package.resources, key=lambda r: -r.file.stat().st_size)
+    by_size = sorted(map(translate.declared, package.resources), key=lambda r: -r.file.stat().st_size)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         # The largest file first, while the others wait: its transient copies come and go before the
         # other tables are held. It is read into columns of text on a thread (pyarrow and numpy let go
@@ -129,7 +133,8 @@ def _run(package: Package) -> EngineResult:
 
 def _finish(item: Checked) -> tuple[str, tuple[Table, list[Finding]]]:
     """The resource's name, its frames, and its findings once its keys are checked."""
-    findings, _, _ = translate.findings(item.resource, item.errors, item.records.lines)
+    lines = item.records.lines
+    findings, _, _ = translate.findings(item.resource, item.errors, lines, header_line=lines[0] if len(lines) else 1)
     table, found = _table(item)
     item.columns.clear()  # the frames hold what is needed of them; the rest can go now
     release_memory()
@@ -200,11 +205,16 @@ def _libc():
 def _read(resource: Resource) -> tuple[Resource, list[Finding], Records | None]:
     """Check one file's text; its records as columns of text if it is usable (``None`` if not)."""
     data = resource.file.read_bytes()
+    dialect = Dialect.of(resource.descriptor)
+    width = len(ts.fields(resource.schema))
+    if not dialect.plain:
+        decoded, found = text.decode(data, resource.display, dialect)
+        return resource, found, None if decoded is None else read_text(decoded, width, dialect)
     laid_out = text.layout(data)
-    usable, found = text.check(data, resource.display, laid_out)
+    usable, found = text.check(data, resource.display, laid_out, dialect)
     if not usable:
         return resource, found, None
-    records = read(data, len(ts.fields(resource.schema)), laid_out)
+    records = read(data, width, laid_out)
     del data, laid_out  # the columns of text hold what is needed of the file
     release_memory()
     return resource, found, records
@@ -255,7 +265,8 @@ def _check(resource: Resource, records: Records) -> Checked:
     for column in columns:
         blank &= column.missing
     item = Checked(resource, records, fields, columns, blank)
-    item.errors.extend(_header_errors(records.labels, ts.fields(schema)))
+    case = Dialect.of(resource.descriptor).case_sensitive_header
+    item.errors.extend(_header_errors(records.labels, ts.fields(schema), case_sensitive=case))
     item.errors.extend(_row_errors(item))
     item.masked = np.zeros((len(columns), len(blank)), bool)
     for position, column in enumerate(columns):
@@ -264,8 +275,11 @@ def _check(resource: Resource, records: Records) -> Checked:
     return item
 
 
-def _header_errors(labels: list[str], fields: list[Mapping[str, Any]]) -> list[Error]:
-    """Extra, missing, blank, duplicate and incorrect labels, as frictionless-py's ``Header``."""
+def _header_errors(labels: list[str], fields: list[Mapping[str, Any]], *, case_sensitive: bool = True) -> list[Error]:
+    """Extra, missing, blank, duplicate and incorrect labels, as frictionless-py's ``Header``.
+
+    Without ``case_sensitive`` (``caseSensitiveHeader: false``), a label matches its field's name in any case.
+    """
     if not labels:
         return []
     errors = [
@@ -285,7 +299,7 @@ def _header_errors(labels: list[str], fields: list[Mapping[str, Any]]) -> list[E
         if earlier:
             note = f'at position "{", ".join(earlier)}"'
             errors.append(Error("duplicate-label", field_number=number, field_name=f["name"], note=note, label=label))
-        elif label != f["name"]:
+        elif label != f["name"] and (case_sensitive or label.lower() != f["name"].lower()):
             errors.append(Error("incorrect-label", field_number=number, field_name=f["name"], label=label))
     return errors
 

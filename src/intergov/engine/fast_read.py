@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv  # here, not on the threads that read (while another imports pandas)
 
 from intergov.engine.text import Layout, positions
-from intergov.lines import records
+from intergov.lines import DEFAULT, Dialect, records, split
 
 _QUOTE, _COMMA = 34, 44
 
@@ -147,15 +147,28 @@ def _parse(record: bytes) -> list[str]:
 
 def _read_slow(data: bytes, headless_width: int) -> Records:
     """Every record read by Python's ``csv`` module, as frictionless-py reads them."""
-    read = list(records(data.decode("utf-8-sig")))
-    rows = [record for _, record in read]
-    lines = [line for line, _ in read]
-    header = rows[0] if rows else []
-    labels = [cell.strip() for cell in header]
-    numbers = np.arange(2, len(rows) + 1)
-    return _assemble(
-        labels, len(labels) or headless_width, None, numbers[:0], numbers, rows[1:], Lines(np.array(lines))
-    )
+    return read_text(data.decode("utf-8-sig"), headless_width, DEFAULT)
+
+
+def read_text(text: str, headless_width: int, dialect: Dialect) -> Records:
+    """The records of ``text`` read by Python's ``csv`` module with ``dialect``, as frictionless-py reads them.
+
+    Comment rows are left out (their lines count), the header rows joined into
+    one header (at the line of the first); without a header, ``labels`` is
+    empty and the schema's ``headless_width`` fields are expected. Records are
+    numbered from 2 in the order they are kept; ``lines`` maps them to physical lines.
+
+    >>> from intergov.lines import Dialect
+    >>> r = read_text("# c\\nid;n\\n1;'a;b'\\n", 2, Dialect(delimiter=";", quote_char="'", comment_char="#"))
+    >>> r.labels, r.columns[1].to_pylist(), list(r.lines)
+    (['id', 'n'], ['a;b'], [2, 3])
+    """
+    table = split(list(records(text, dialect=dialect)), dialect)
+    labels = [cell.strip() for cell in table.labels or []]
+    rows = [record for _, _, record in table.data]
+    lines = Lines(np.array([table.header_line, *(line for _, line, _ in table.data)]))
+    numbers = np.arange(2, len(rows) + 2)
+    return _assemble(labels, len(labels) or headless_width, None, numbers[:0], numbers, rows, lines)
 
 
 def _assemble(

@@ -26,7 +26,8 @@ from intergov import schema as ts
 from intergov.engine import EngineResult, Table, patterns, translate
 from intergov.engine.text import decode
 from intergov.findings import ERROR, Finding
-from intergov.lines import records
+from intergov.lines import Dialect, records, split
+from intergov.lines import Table as Split
 from intergov.messages import unique_key_finding
 from intergov.package import Package, Resource, display_path
 
@@ -40,25 +41,31 @@ def run(package: Package) -> EngineResult:
     """Validate ``package`` with frictionless-py; return findings and typed tables."""
     result = EngineResult()
     texts: dict[str, str] = {}
-    for resource in package.resources:
-        text, found = decode(resource.file.read_bytes(), resource.display)
+    resources = [translate.declared(r) for r in package.resources]
+    dialects = {r.name: Dialect.of(r.descriptor) for r in resources}
+    for resource in resources:
+        text, found = decode(resource.file.read_bytes(), resource.display, dialects[resource.name])
         result.findings.extend(found)
         if text is not None:
             texts[resource.name] = text
-    readable = [r for r in package.resources if r.name in texts]
-    reads = {r.name: list(records(texts[r.name])) for r in readable}
-    widths = {r.name: _width(reads[r.name], r.schema) for r in readable}
-    fitted = {r.name: _fitted(texts[r.name], reads[r.name], widths[r.name], r.schema) for r in readable}
-    errors = _frictionless_errors(readable, fitted, package.descriptor.get("$schema"))
+    readable = [r for r in resources if r.name in texts]
+    reads = {r.name: list(records(texts[r.name], dialect=dialects[r.name])) for r in readable}
+    splits = {r.name: split(reads[r.name], dialects[r.name]) for r in readable}
+    widths = {r.name: _width(splits[r.name], r.schema) for r in readable}
+    fitted = {
+        r.name: _fitted(texts[r.name], reads[r.name], splits[r.name], widths[r.name], r.schema, dialects[r.name])
+        for r in readable
+    }
+    errors = _frictionless_errors(readable, fitted, package.descriptor.get("$schema"), dialects, splits)
     del fitted
     result.findings.extend(_package_findings(package, errors[""]))
     for resource in readable:
-        read = reads.pop(resource.name)
+        read, table = reads.pop(resource.name), splits.pop(resource.name)
         starts = [line for line, _ in read]
-        own = _row_widths(errors.get(resource.name, []), read, widths[resource.name])
-        findings, masked, dropped = translate.findings(resource, own, starts)
+        own = _row_widths(errors.get(resource.name, []), table, widths[resource.name])
+        findings, masked, dropped = translate.findings(resource, own, starts, header_line=table.header_line)
         result.findings.extend(findings)
-        frame = _text_frame(read[1:], resource.schema)
+        frame = _text_frame([(line, record) for _, line, record in table.data], resource.schema)
         frame = frame.drop(index=[i for i in dropped if i in frame.index])
         typed = ts.cast_frame(frame, resource.schema)
         for line, name in masked:
@@ -71,12 +78,14 @@ def run(package: Package) -> EngineResult:
     return result
 
 
-def _width(read: list[tuple[int, list[str]]], schema: Mapping[str, Any]) -> int:
-    """The cells a record should have: the header's, or the schema's fields when the header row is blank."""
-    return len(read[0][1]) if read and read[0][1] else len(ts.fields(schema))
+def _width(table: Split, schema: Mapping[str, Any]) -> int:
+    """The cells a record should have: the header's, or the schema's fields without a header (or a blank one)."""
+    return len(table.labels) if table.labels else len(ts.fields(schema))
 
 
-def _fitted(text: str, read: list[tuple[int, list[str]]], width: int, schema: Mapping[str, Any]) -> str:
+def _fitted(
+    text: str, read: list[tuple[int, list[str]]], table: Split, width: int, schema: Mapping[str, Any], dialect: Dialect
+) -> str:
     """``text`` with every record of another width than ``width`` made to fit it, for frictionless-py.
 
     frictionless-py reports each extra and each missing cell, each with a copy
@@ -86,9 +95,11 @@ def _fitted(text: str, read: list[tuple[int, list[str]]], width: int, schema: Ma
     frictionless-py reads as it reads a missing cell: ``None``). The records
     keep their order and number (a blank line stays one), so frictionless-py's
     record numbers still lead to the physical lines of ``text``;
-    :func:`_row_widths` reports the records' real widths.
+    :func:`_row_widths` reports the records' real widths. Only data records
+    are fitted (``table``); all are written in ``dialect``.
     """
-    if all(len(record) in (0, width) for _, record in read):
+    data = {number for number, _, record in table.data if len(record) not in (0, width)}
+    if not data:
         return text
     fields = ts.fields(schema)
     fills = [_missing_value(schema, fields[i]) if i < len(fields) else "" for i in range(width)]
@@ -100,7 +111,8 @@ def _fitted(text: str, read: list[tuple[int, list[str]]], width: int, schema: Ma
         return record + fill
 
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\n").writerows(fit(record) for _, record in read)
+    writer = csv.writer(out, lineterminator="\n", **dialect.csv_options())
+    writer.writerows(fit(record) if n in data else record for n, (_, record) in enumerate(read, start=1))
     return out.getvalue()
 
 
@@ -110,28 +122,35 @@ def _missing_value(schema: Mapping[str, Any], field: Mapping[str, Any]) -> str |
     return "" if "" in missing else next(iter(missing), None)
 
 
-def _row_widths(errors: list, read: list[tuple[int, list[str]]], width: int) -> list:
+def _row_widths(errors: list, table: Split, width: int) -> list:
     """frictionless-py's ``errors`` with its extra and missing cells replaced by one error per record.
 
-    Each record of another width than ``width`` that frictionless-py does not
+    Each data record of another width than ``width`` that frictionless-py does not
     call blank gets :func:`intergov.engine.translate.row_width`, as in the fast engine.
     """
     blank = {e.row_number for e in errors if e.type == "blank-row"}
     kept = [e for e in errors if e.type not in ("extra-cell", "missing-cell")]
-    header = bool(read and read[0][1])
-    for number, (_, record) in enumerate(read[1:], start=2):
+    header = bool(table.labels)
+    for number, _, record in table.data:
         if len(record) != width and number not in blank:
             extra = record[width] if len(record) > width else None
             kept.append(translate.row_width(number, len(record), width, header=header, extra=extra))
     return kept
 
 
-def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str], profile: str | None) -> dict[str, list]:
+def _frictionless_errors(
+    resources: list[Resource],
+    texts: Mapping[str, str],
+    profile: str | None,
+    dialects: Mapping[str, Dialect],
+    splits: Mapping[str, Split],
+) -> dict[str, list]:
     """Run frictionless-py over the readable resources; errors per resource name.
 
     ``profile`` is the package's ``$schema``: it sets the Data Package version
     (``exclusiveMinimum`` needs v2). Errors about the package itself are listed
-    under the empty name.
+    under the empty name. Each resource is read in its declared dialect, its
+    header at the rows :func:`intergov.lines.split` found (``splits``).
     """
     from frictionless import Checklist, FrictionlessException, Schema
     from frictionless import Package as FrictionlessPackage
@@ -154,7 +173,7 @@ def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str], pr
                 encoding="utf-8",
                 schema=Schema.from_descriptor(descriptor),
                 schema_profile=RESOURCE_PROFILES.get(profile),
-                dialect=_declared_dialect(),
+                dialect=_declared_dialect(dialects[resource.name], splits[resource.name].header_rows),
             )
         )
     errors: dict[str, list] = {r.name: [] for r in resources}
@@ -177,17 +196,34 @@ def _frictionless_errors(resources: list[Resource], texts: Mapping[str, str], pr
     return errors
 
 
-def _declared_dialect():
-    """The CSV dialect of every resource: comma, double quote, header on line 1.
+def _declared_dialect(dialect: Dialect, header_rows: list[int]):
+    """The resource's CSV dialect for frictionless-py: each property the declared one, or the Table Dialect's default.
 
-    Left to itself, frictionless-py guesses the delimiter and the header row
-    from the first rows, so a stray first line (``# people``) would be taken
-    for a preamble and the file read as valid.
+    Left to itself, frictionless-py guesses what is not set from the first rows
+    (the delimiter, ``skipInitialSpace``, the header row), so a stray first line
+    (``# people``) would be taken for a preamble and the file read as valid,
+    and ``1, "a"`` read as ``a``. ``nullSequence`` is among the schema's missing
+    values (:func:`intergov.engine.translate.declared`).
     """
-    from frictionless import Dialect
+    from frictionless import Dialect as FrictionlessDialect
     from frictionless.formats import CsvControl
 
-    return Dialect(header_rows=[1], controls=[CsvControl(delimiter=",", quote_char='"', double_quote=True)])
+    control = CsvControl(
+        delimiter=dialect.delimiter,
+        line_terminator=dialect.line_terminator or "\r\n",
+        quote_char=dialect.quote_char,
+        double_quote=dialect.double_quote,
+        escape_char=dialect.escape_char,
+        skip_initial_space=dialect.skip_initial_space,
+    )
+    return FrictionlessDialect(
+        header=dialect.header,
+        header_rows=header_rows or [1],
+        header_join=dialect.header_join,
+        header_case=dialect.case_sensitive_header,
+        comment_char=dialect.comment_char,
+        controls=[control],
+    )
 
 
 def _package_findings(package: Package, errors: list) -> list[Finding]:

@@ -33,6 +33,8 @@ import numpy as np
 from intergov.findings import ERROR, WARNING, Finding
 from intergov.lines import (
     BREAK,
+    DEFAULT,
+    Dialect,
     MalformedRecord,
     line_breaks,
     line_of_offset,
@@ -116,19 +118,20 @@ def positions(buf: np.ndarray, byte: int) -> np.ndarray:
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
-def decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
-    """Decode ``data`` as UTF-8; return the text (``None`` when unusable) and findings.
+def decode(data: bytes, path: str, dialect: Dialect = DEFAULT) -> tuple[str | None, list[Finding]]:
+    """Decode ``data`` (UTF-8, or the declared encoding); return the text (``None`` when unusable) and findings.
 
-    A byte-order mark, a header without rows and line endings other than LF
-    are warnings: the text is still returned. Every other finding here makes the file
-    unusable: no parser should read it until it is fixed.
+    A byte-order mark, a header without rows, line endings other than LF (or
+    than the declared ``lineTerminator``) and a record whose quote probably
+    swallows rows are warnings: the text is still returned. Every other finding
+    here makes the file unusable: no parser should read it until it is fixed.
     """
-    if _plain(data, layout(data)):
+    if dialect.plain and _plain(data, layout(data)):
         return data.decode("utf-8"), []
-    return _decode(data, path)
+    return _decode(data, path, dialect)
 
 
-def check(data: bytes, path: str, laid_out: Layout | None) -> tuple[bool, list[Finding]]:
+def check(data: bytes, path: str, laid_out: Layout | None, dialect: Dialect = DEFAULT) -> tuple[bool, list[Finding]]:
     """What :func:`decode` finds, without making the text: whether the file is usable, and the findings.
 
     ``laid_out`` is the file's :func:`layout`.
@@ -136,9 +139,9 @@ def check(data: bytes, path: str, laid_out: Layout | None) -> tuple[bool, list[F
     >>> check(b"id\\n1\\n", "a.csv", layout(b"id\\n1\\n"))
     (True, [])
     """
-    if _plain(data, laid_out):
+    if dialect.plain and _plain(data, laid_out):
         return True, []
-    text, findings = _decode(data, path)
+    text, findings = _decode(data, path, dialect)
     return text is not None, findings
 
 
@@ -178,20 +181,14 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def _decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
+def _decode(data: bytes, path: str, dialect: Dialect) -> tuple[str | None, list[Finding]]:
     """:func:`decode` for a file that is not plain: every check, with Python's ``csv`` module where needed."""
-    utf16 = utf16_form(data)
-    if utf16:
-        message = f"the file is saved as {utf16}, not UTF-8; save it as UTF-8 (in Excel: Save As, CSV UTF-8)"
-        return None, [Finding(path, 1, None, None, None, "encoding-error", ERROR, message)]
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        message = "the file holds NUL bytes: it is binary, not a CSV text file"
-        return None, [Finding(path, line, None, None, None, "binary-file", ERROR, message)]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None, not_utf8(data, path)
+    if dialect.encoding == "utf-8":
+        text, problems = _utf8_text(data, path)
+    else:
+        text, problems = _declared_text(data, path, dialect.encoding)
+    if text is None:
+        return None, problems
     findings = []
     if text.startswith(BOM):
         text = text[len(BOM) :]
@@ -202,13 +199,13 @@ def _decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
         message = "the file is empty; it needs at least the header row"
         return None, [*findings, Finding(path, 1, None, None, None, "empty-file", ERROR, message)]
     brk = BREAK.search(text, first.start())
-    if brk is None or _VISIBLE.search(text, brk.end()) is None:  # no line break inside text.strip()
+    if dialect.header and (brk is None or _VISIBLE.search(text, brk.end()) is None):  # none in text.strip()
         message = "the file has a header but no rows; if rows were lost, restore them"
         findings.append(Finding(path, 1, None, None, None, "no-rows", WARNING, message))
-    endings = line_endings(text, path)
+    endings = line_endings(text, path, dialect.line_terminator)
     if endings:
         findings.append(endings)
-    opened = unclosed_quote_line(text)
+    opened = unclosed_quote_line(text, dialect)
     if opened is not None:
         message = (
             "a quote opens here and never closes, so every later line would be read as one cell; "
@@ -216,10 +213,57 @@ def _decode(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
         )
         findings.append(Finding(path, opened, None, None, None, "unclosed-quote", ERROR, message))
         return None, findings
-    problem = oversized_cell(text, path) or swallowing_quote(text, path)
+    problem = oversized_cell(text, path, dialect)
     if problem:
         return None, [*findings, problem]
+    found = swallowing_quote(text, path, dialect)
+    findings.extend(found)
+    if any(f.severity == ERROR for f in found):
+        return None, findings
     return text, findings
+
+
+def _utf8_text(data: bytes, path: str) -> tuple[str | None, list[Finding]]:
+    """``data`` decoded as UTF-8, or why it cannot be: UTF-16, NUL bytes, bytes that are not UTF-8."""
+    utf16 = utf16_form(data)
+    if utf16:
+        message = f"the file is saved as {utf16}, not UTF-8; save it as UTF-8 (in Excel: Save As, CSV UTF-8)"
+        return None, [Finding(path, 1, None, None, None, "encoding-error", ERROR, message)]
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return None, [_binary(path, line)]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        return None, not_utf8(data, path)
+
+
+def _declared_text(data: bytes, path: str, encoding: str) -> tuple[str | None, list[Finding]]:
+    """``data`` decoded with the resource's declared ``encoding``, or why it cannot be.
+
+    >>> _declared_text("id\\nÉ\\n".encode("latin-1"), "a.csv", "latin-1")
+    ('id\\nÉ\\n', [])
+    >>> [(f.line, f.rule) for f in _declared_text(b"id\\n\\x98\\n", "a.csv", "cp1251")[1]]
+    [(2, 'encoding-error')]
+    """
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        message = f"the resource declares the encoding {encoding!r}, which is not known; declare one such as utf-8"
+        return None, [Finding(path, 1, None, None, None, "encoding-error", ERROR, message)]
+    except UnicodeDecodeError as e:
+        before = data[: e.start].decode(encoding, "replace")
+        line = line_of_offset(before, len(before))
+        message = f"bytes that are not {encoding} ({e.object[e.start : e.start + 8]!r}): re-save the file as {encoding}"
+        return None, [Finding(path, line, None, None, None, "encoding-error", ERROR, message)]
+    if "\x00" in text:
+        return None, [_binary(path, line_of_offset(text, text.index("\x00")))]
+    return text, []
+
+
+def _binary(path: str, line: int) -> Finding:
+    message = "the file holds NUL bytes: it is binary, not a CSV text file"
+    return Finding(path, line, None, None, None, "binary-file", ERROR, message)
 
 
 def utf16_form(data: bytes) -> str | None:
@@ -281,13 +325,27 @@ def not_utf8(data: bytes, path: str) -> list[Finding]:
     return findings
 
 
-def line_endings(text: str, path: str) -> Finding | None:
-    """A warning when lines do not end with LF alone: CRLF, CR, or a mix.
+def line_endings(text: str, path: str, declared: str | None = None) -> Finding | None:
+    """A warning when lines do not end with LF alone (CRLF, CR, or a mix), or with the ``declared`` ``lineTerminator``.
 
     >>> line_endings("a\\nb\\r\\nc\\n", "a.csv").line
     2
+    >>> line_endings("a\\r\\nb\\r\\n", "a.csv", "\\r\\n") is None
+    True
     """
     first = BREAK.search(text)
+    if declared in _ENDING_NAMES:
+        if first is None:
+            return None
+        other = {"\r\n": _NOT_CRLF, "\n": _NOT_LF, "\r": _NOT_CR}[declared].search(text)
+        if other is None:
+            return None
+        found = _ENDING_NAMES[BREAK.match(text, other.start()).group()]
+        message = (
+            f"this line ends with {found} but the dialect declares {_ENDING_NAMES[declared]} line endings; "
+            "save the file with the declared line endings"
+        )
+        return Finding(path, line_of_offset(text, other.start()), None, None, None, "line-endings", WARNING, message)
     if first is None or "\r" not in text:
         return None
     kind = first.group()
@@ -305,7 +363,7 @@ def line_endings(text: str, path: str) -> Finding | None:
     return Finding(path, line, None, None, None, "line-endings", WARNING, message)
 
 
-def oversized_cell(text: str, path: str) -> Finding | None:
+def oversized_cell(text: str, path: str, dialect: Dialect = DEFAULT) -> Finding | None:
     """An error for the first cell longer than :data:`MAX_CELL_CHARS`, at its line and column.
 
     Fast when no cell can be that long: a file shorter than the limit, or one
@@ -313,11 +371,13 @@ def oversized_cell(text: str, path: str) -> Finding | None:
     """
     if len(text) <= MAX_CELL_CHARS:
         return None
-    if '"' not in text and max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
+    quoted = dialect.escape_char or (dialect.quote_char and dialect.quote_char in text)
+    if not quoted and max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
         return None
-    if max(map(len, chain.from_iterable(map(itemgetter(1), records(text)))), default=0) <= MAX_CELL_CHARS:
+    read = records(text, dialect=dialect)
+    if max(map(len, chain.from_iterable(map(itemgetter(1), read))), default=0) <= MAX_CELL_CHARS:
         return None
-    for start, record in records(text):
+    for start, record in records(text, dialect=dialect):
         for number, cell in enumerate(record, start=1):
             if len(cell) > MAX_CELL_CHARS:
                 return _too_large(path, start + line_breaks(record[: number - 1]), number, len(cell))
@@ -333,71 +393,53 @@ def _too_large(path: str, line: int, column: int, size: int) -> Finding:
     return Finding(path, line, column, None, None, "cell-too-large", ERROR, message)
 
 
-def swallowing_quote(text: str, path: str) -> Finding | None:
-    """An error when a quoted cell runs over lines that look like rows of their own, or is malformed.
+def swallowing_quote(text: str, path: str, dialect: Dialect = DEFAULT) -> list[Finding]:
+    """A warning at each record whose quoted cell spans lines and whose width differs from the header's.
 
     A quote that opens by mistake and closes only at a later quote swallows the
-    rows between into one cell. Records are compared against physical lines:
-    a record spanning lines is suspect when its cell count differs from the
-    header's, or when a line inside its quoted cell holds as many cells as the
-    header. The finding points at the line where the quote opened.
+    rows between into one cell: such a record has, most likely, another number
+    of cells than the header (the first record that is not a comment). A record
+    of the header's width is valid CSV and never reported. The warning points at
+    the line where the record starts; the engines report its width, and check the rest.
 
     A cell that goes on after its closing quote (``"a"b``) is read by lenient
-    parsers as ``ab``, silently: that is reported too (``malformed-quote``).
+    parsers as ``ab``, silently: that is an error (``malformed-quote``), and so
+    is a quote that opened lines earlier and closes before such text (``unclosed-quote``).
 
-    >>> swallowing_quote('id,a,b\\n1,"x,y\\n2,p,q\\n3,r,s"\\n', "a.csv").line
-    2
-    >>> swallowing_quote('id,a,b\\n1,"two\\nlines",q\\n', "a.csv") is None
-    True
+    >>> [(f.line, f.severity) for f in swallowing_quote('id,a,b\\n1,"x,y\\n2,p,q\\n3,r,s"\\n', "a.csv")]
+    [(2, 'warning')]
+    >>> swallowing_quote('id,note\\n1,"two\\nlines, and more"\\n', "a.csv")
+    []
     """
-    if '"' not in text:
-        return None
-    rows = records(text, strict=True)
+    if not dialect.quote_char or dialect.quote_char not in text:
+        return []
+    rows = records(text, strict=True, dialect=dialect)
+    found = []
     try:
-        _, header = next(rows, (1, []))
-        if not header:
-            return None
-        width = len(header)
+        width = next((len(record) for _, record in rows if record and not dialect.comment(record)), 0)
         for start, record in rows:
-            joined = "".join(record)
-            if "\n" not in joined and "\r" not in joined:
-                continue  # a record on one line swallows nothing
-            opened = _swallowed_at(record, width)
-            if opened is not None:
-                line, end = start + opened, start + line_breaks(record)
-                message = (
-                    f"the quote that opens on this line closes only on line {end}, so lines {line}-{end} are "
-                    f"read as one record of {len(record)} cells (the header has {width}); "
-                    'close the quote on this line, or double a quote meant as text ("")'
-                )
-                return Finding(path, line, None, None, None, "unclosed-quote", ERROR, message)
+            if len(record) in (0, width) or dialect.comment(record) or not line_breaks(record):
+                continue  # a record of the header's width, or on one line, swallows nothing
+            end = start + line_breaks(record)
+            message = (
+                f"lines {start}-{end} are read as one record of {len(record)} cells (the header has {width}): "
+                f"a quote that opens on this line probably closes only on line {end}; close it on this line, "
+                'or double a quote meant as text ("")'
+            )
+            found.append(Finding(path, start, None, None, None, "quote-spans-rows", WARNING, message))
     except MalformedRecord as e:
         start, line = e.start, e.line
         if line > start:  # the quote opened lines earlier: it swallowed the lines between
             swallowed = text[offset_of_line(text, start) : offset_of_line(text, line)]
-            opened = start + (unclosed_quote_line(swallowed) or 1) - 1
+            opened = start + (unclosed_quote_line(swallowed, dialect) or 1) - 1
             message = (
                 f"the quote that opens on this line closes only on line {line}, so lines {opened}-{line} are "
                 'read as one cell; close the quote on this line, or double a quote meant as text ("")'
             )
-            return Finding(path, opened, None, None, None, "unclosed-quote", ERROR, message)
+            return [*found, Finding(path, opened, None, None, None, "unclosed-quote", ERROR, message)]
         message = (
             "a quoted cell goes on after its closing quote, so it cannot be read with certainty; "
             'quote the whole cell and double each quote inside it ("")'
         )
-        return Finding(path, line, None, None, None, "malformed-quote", ERROR, message)
-    return None
-
-
-def _swallowed_at(record: list[str], width: int) -> int | None:
-    """Lines from the record's start to the quoted cell that swallowed rows, or ``None``."""
-    offset = 0
-    ragged = len(record) != width
-    for cell in record:
-        breaks = line_breaks([cell])
-        if breaks:
-            inner = BREAK.split(cell)[1:-1]  # whole lines inside the cell
-            if ragged or any(len(next(records(line), (1, []))[1]) >= width > 1 for line in inner):
-                return offset
-        offset += breaks
-    return None
+        return [*found, Finding(path, line, None, None, None, "malformed-quote", ERROR, message)]
+    return found

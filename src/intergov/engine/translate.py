@@ -8,6 +8,7 @@ message, and says which typed cells to null and which records to leave out.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 from intergov import schema as ts
 from intergov.findings import ERROR, Finding
-from intergov.lines import line_of_record
+from intergov.lines import Dialect, line_of_record
 from intergov.messages import cell_message, value_hint
 from intergov.package import Resource
 
@@ -39,6 +40,14 @@ class Error:
     title: str = ""
 
 
+def declared(resource: Resource) -> Resource:
+    """``resource`` with its dialect's ``nullSequence`` among its schema's missing values (both engines read it so)."""
+    dialect = Dialect.of(resource.descriptor)
+    if dialect.null_sequence is None:
+        return resource
+    return dataclasses.replace(resource, schema=dialect.schema(resource.schema))
+
+
 def row_width(row_number: int, count: int, width: int, *, header: bool, extra: str | None = None) -> Error:
     """The one error of a record of ``count`` cells where the header has ``width`` (both engines report it so).
 
@@ -58,9 +67,12 @@ def row_width(row_number: int, count: int, width: int, *, header: bool, extra: s
 
 
 def findings(
-    resource: Resource, errors: Sequence, starts: Sequence[int]
+    resource: Resource, errors: Sequence, starts: Sequence[int], *, header_line: int = 1
 ) -> tuple[list[Finding], list[tuple[int, str]], set[int]]:
-    """Translate frictionless errors; also the cells to null and the records to drop."""
+    """Translate frictionless errors; also the cells to null and the records to drop.
+
+    Label errors are at ``header_line`` (the physical line of the header, 1 unless comments or ``headerRows`` move it).
+    """
     path = resource.display
     schema = resource.schema
     by_name = {f["name"]: f for f in ts.fields(schema)}
@@ -69,7 +81,7 @@ def findings(
     for error in errors:
         kind = error.type
         row = getattr(error, "row_number", None)
-        line = line_of_record(starts, row) if row else (1 if kind.endswith("-label") else None)
+        line = line_of_record(starts, row) if row else (header_line if kind.endswith("-label") else None)
         number = getattr(error, "field_number", None)
         name = getattr(error, "field_name", None) or (names[number - 1] if number and number <= len(names) else None)
         cell = getattr(error, "cell", None)

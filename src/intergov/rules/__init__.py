@@ -109,6 +109,7 @@ STRUCTURE_RULES = {
     "line-endings": WARNING,
     "empty-file": ERROR,
     "unclosed-quote": ERROR,
+    "quote-spans-rows": WARNING,
     "cell-too-large": ERROR,
     "malformed-quote": ERROR,
     "no-rows": WARNING,

@@ -253,7 +253,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "descriptor-deeply-nested": (_descriptor("[" * 100_000 + "]" * 100_000), "descriptor-json"),
     "resource-path-a-folder": (_resource_path("data"), "missing-file"),
-    "resource-path-a-list": (_resource_path(["data/a.csv", "data/b.csv"]), "descriptor-invalid"),  # type: ignore[arg-type]
+    "resource-path-a-list": (_resource_path(["data/a.csv", "data/b.csv"]), "resource-unsupported"),  # type: ignore[arg-type]
     "schema-not-json": (_schema("{fields: []}"), "schema-json"),
     "schema-fields-not-objects": (_schema('{"fields": [1, "x"]}'), "schema-invalid"),
     "binary-csv": (_write("agreements", b"agreement_id\n\x00\x01\x02\n"), "binary-file"),

@@ -10,9 +10,11 @@ that share a check (one pass over the data finds the violations of both) share
 its result: the check is run once per table, and its frame says each
 violation's rule in a column ``rule``.
 
-Per table, the rules become the checks of a pandera ``DataFrameSchema`` whose
-columns are derived from the Table Schema (:func:`intergov.schema.pandera_schema`);
-pandera runs them lazily and collects every failure, so one rule's failure
+Per table, the rules become the checks of a pandera ``DataFrameSchema``; its
+columns, derived from the Table Schema (:func:`intergov.schema.pandera_schema`),
+are added only when the typed frame's columns or dtypes are not the declared ones
+(:func:`pandera_schema`), so that a table of many columns pays nothing for them.
+Pandera runs the checks lazily and collects every failure, so one rule's failure
 never hides another's, and a rule that crashes becomes a finding, not a
 traceback.
 
@@ -26,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 
 from intergov import schema as ts
 from intergov.engine import Table
@@ -71,6 +74,23 @@ def violations(found: Iterable[tuple[int, str | None, str]], *, rule: str | None
 def flagged(frame: pd.DataFrame, mask: pd.Series) -> pd.Index:
     """The lines of ``frame`` where ``mask`` holds; a missing value in ``mask`` does not hold."""
     return frame.index[mask.fillna(False).astype(bool).to_numpy()]
+
+
+def stacked(frame: pd.DataFrame, names: list[str]) -> pa.ChunkedArray:
+    """The text columns ``names`` of ``frame``, one after the other, as one array (the text is not copied).
+
+    A check tests every cell of many columns at once on it: cell ``k`` is row ``k % len(frame)``
+    of column ``names[k // len(frame)]``.
+
+    >>> frame = pd.DataFrame({"a": ["x", None], "b": ["y", "z"]}, dtype="string")
+    >>> stacked(frame, ["b", "a"]).to_pylist()
+    ['y', 'z', 'x', None]
+    """
+    chunks = []
+    for name in names:
+        values = pa.array(frame[name].array)
+        chunks.extend(values.chunks if isinstance(values, pa.ChunkedArray) else [values])
+    return pa.chunked_array([chunk.cast(pa.large_string()) for chunk in chunks], pa.large_string())
 
 
 def _rules() -> list[Rule]:
@@ -174,7 +194,7 @@ def run(tables: Tables, reported: Iterable[Finding] = ()) -> list[Finding]:
 
 
 def pandera_schema(table: Table, tables: Tables, rules: list[Rule], results: dict[str, pd.DataFrame]):
-    """The table's pandera schema: derived columns plus one check per rule.
+    """The table's pandera schema: one check per rule, and derived columns where the typed frame needs checking.
 
     Each check records its violations in ``results`` (by rule id), so that the
     findings can carry the rule's own message for each failing row. A check
@@ -196,13 +216,23 @@ def pandera_schema(table: Table, tables: Tables, rules: list[Rule], results: dic
 
         return pa.Check(check, name=rule.id, ignore_na=False)  # a row whose typed values are all null is checked too
 
+    checks = [make(rule) for rule in rules]
+    if _as_declared(table):  # every column check would pass: a column per field would only cost time
+        return pa.DataFrameSchema(checks=checks, name=table.resource.name or None)
     base = ts.pandera_schema(table.resource.schema, name=table.resource.name, with_constraints=False)
-    return pa.DataFrameSchema(
-        base.columns,
-        checks=[make(rule) for rule in rules],
-        name=base.name,
-        strict=base.strict,
-        ordered=base.ordered,
+    return pa.DataFrameSchema(base.columns, checks=checks, name=base.name, strict=base.strict, ordered=base.ordered)
+
+
+def _as_declared(table: Table) -> bool:
+    """Whether the typed frame has the schema's fields as columns, in order, each of its field's dtype.
+
+    Then the columns of :func:`intergov.schema.pandera_schema` (without constraints) all pass;
+    otherwise pandera checks them, and says what does not match.
+    """
+    fields = ts.fields(table.resource.schema)
+    frame = table.typed
+    return list(frame.columns) == [f["name"] for f in fields] and all(
+        dtype == ts.pandas_dtype(f) for dtype, f in zip(frame.dtypes, fields, strict=True)
     )
 
 

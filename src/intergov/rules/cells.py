@@ -28,13 +28,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from intergov import schema as ts
+from intergov.engine.fast_types import mask_of
 from intergov.findings import ERROR, WARNING
 from intergov.fmt import PLAIN_NUMBER
 from intergov.messages import character, is_invisible
-from intergov.rules import Rule, Table, Tables, violations
+from intergov.rules import Rule, Table, Tables, stacked, violations
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP's list, with full-width forms).
 FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
@@ -55,6 +59,11 @@ def formula_problem(value: str) -> str | None:
     first = value[formula.end() - 1]  # the character that starts the formula, after any spaces
     shown = {"\t": "a tab", "\r": "a carriage return"}.get(first, repr(first))
     return f"starts with {shown}, which a spreadsheet runs as a formula when it opens the file"
+
+
+def _formula_message(value: str) -> str | None:
+    problem = formula_problem(value)
+    return problem and f"{problem}; reword it so it starts with a letter or digit"
 
 
 def hidden_problem(value: str) -> str | None:
@@ -85,60 +94,59 @@ def _script(char: str) -> str:
     return unicodedata.name(char, "").split(" ")[0].capitalize()
 
 
-def _text_fields(table: Table, *, free_text_only: bool) -> list[str]:
-    names = []
+def _text_fields(table: Table) -> tuple[list[str], np.ndarray]:
+    """The text fields of the typed frame, and which of them are free text (no ``pattern``, no ``enum``)."""
+    names, free = [], []
     for field in ts.fields(table.resource.schema):
         if field.get("type", "string") not in ("string", "any") or field["name"] not in table.typed:
             continue
         constraints = ts.constraints(field)
-        if free_text_only and ("pattern" in constraints or "enum" in constraints):
-            continue
         names.append(field["name"])
-    return names
+        free.append("pattern" not in constraints and "enum" not in constraints)
+    return names, np.array(free, bool)
 
 
-def _check(table: Table, fields: list[str], suspect, describe) -> pd.DataFrame:
-    """Describe each cell of ``fields`` that ``suspect`` (a vectorized pre-filter) lets through."""
-    found = []
-    for name in fields:
-        values = table.typed[name].dropna()
-        values = values[suspect(values).to_numpy(dtype=bool)]
-        for line, value in values.items():
-            problem = describe(str(value))
-            if problem:
-                found.append((line, name, problem))
-    return violations(found)
-
-
-def _may_be_formula(values: pd.Series) -> pd.Series:
-    """Cells whose first character is a formula start or a space (the rest is for :func:`formula_problem`)."""
-    first = values.str.slice(0, 1)
-    return first.isin(list(FORMULA_STARTS)) | first.str.isspace()
-
-
-def check_formula(table: Table, tables: Tables) -> pd.DataFrame:
-    """No text cell starts like a spreadsheet formula."""
-    fields = _text_fields(table, free_text_only=False)
-    return _check(
-        table,
-        fields,
-        _may_be_formula,
-        lambda value: (p := formula_problem(value)) and f"{p}; reword it so it starts with a letter or digit",
-    )
-
+#: Cells that may start like a formula: a formula start, an ASCII space or control, or any non-ASCII character
+#: (a Unicode space, or a full-width start); :func:`formula_problem` tells.
+_MAY_BE_FORMULA = (
+    "^[\\x09-\\x0d\\x1c-\\x20" + re.escape("".join(c for c in FORMULA_STARTS if c.isascii())) + "]|^[^\\x00-\\x7f]"
+)
 
 #: Cells that may hold an invisible character or a look-alike letter: any but printable ASCII and line breaks.
-_SUSPECT = re.compile(r"[^\x20-\x7e\n]")
+_SUSPECT = r"[^\x20-\x7e\n]"
 
 
-def check_hidden(table: Table, tables: Tables) -> pd.DataFrame:
-    """Free text holds no invisible characters, odd spaces or look-alike letters."""
-    return _check(
-        table,
-        _text_fields(table, free_text_only=True),
-        lambda values: values.astype(str).str.contains(_SUSPECT, regex=True),
-        hidden_problem,
-    )
+def check_cells(table: Table, tables: Tables) -> pd.DataFrame:
+    """No text cell starts like a spreadsheet formula; free text holds no invisible or look-alike characters.
+
+    Every text column is tested at once, with RE2 pre-filters over the stacked cells;
+    each distinct suspect value is then described once, in Python.
+    """
+    names, free = _text_fields(table)
+    rows = len(table.typed)
+    if not names or not rows:
+        return violations([])
+    cells = stacked(table.typed, names)
+    lines = table.typed.index.to_numpy()
+    found = []
+    for rule, suspect, columns, describe in (
+        ("formula-injection", _MAY_BE_FORMULA, np.ones(len(names), bool), _formula_message),
+        ("invisible-character", _SUSPECT, free, hidden_problem),
+    ):
+        hits = np.flatnonzero(mask_of(pc.match_substring_regex(cells, suspect)) & np.repeat(columns, rows))
+        values = cells.take(pa.array(hits, pa.int64())).to_pylist()
+        problems = {value: describe(value) for value in set(values)}
+        found.append(
+            violations(
+                (
+                    (lines[hit % rows], names[hit // rows], problems[value])
+                    for hit, value in zip(hits, values, strict=True)
+                    if problems[value]
+                ),
+                rule=rule,
+            )
+        )
+    return pd.concat(found)
 
 
 RULES = [
@@ -147,13 +155,13 @@ RULES = [
         ERROR,
         None,
         "No text cell starts with =, +, - or @, which a spreadsheet would run as a formula.",
-        check_formula,
+        check_cells,
     ),
     Rule(
         "invisible-character",
         WARNING,
         None,
         "Free text holds no invisible characters, non-breaking spaces or look-alike letters.",
-        check_hidden,
+        check_cells,
     ),
 ]

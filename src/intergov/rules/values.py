@@ -21,11 +21,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from intergov import schema as ts
+from intergov.engine.fast_types import mask_of
 from intergov.findings import ERROR
 from intergov.fmt import PLAIN_NUMBER
-from intergov.rules import Rule, Table, Tables, flagged, violations
+from intergov.rules import Rule, Table, Tables, flagged, stacked, violations
 
 VALUED = ("contracts", "figures")
 
@@ -318,6 +321,13 @@ _UNHELD_MESSAGES = {
 }
 
 
+#: What :data:`FORM` says.
+_FORM_MESSAGE = (
+    "not a plain number: write the digits without underscores or spaces (e.g. 22800000000), "
+    "with '.' for decimals, as every CSV reader reads them"
+)
+
+
 def check_numbers(table: Table, tables: Tables) -> pd.DataFrame:
     """Every number is written plainly (rule ``FORM``) and can be published as it is (the other rules).
 
@@ -328,58 +338,73 @@ def check_numbers(table: Table, tables: Tables) -> pd.DataFrame:
     Table Schema reads ``NaN`` and ``INF`` as numbers, which no exact decimal
     holds (``FINITE``), and integers of any size, beyond Parquet's ``int64``
     (``INTEGER_RANGE``): typed as no value, such a cell would be published empty.
+
+    The fields read alike (same type, ``bareNumber``, ``groupChar`` and ``decimalChar``)
+    are checked together, all their cells at once.
     """
-    forms, precisions = [], []
-    unheld: dict[str, list[tuple[int, str, str]]] = {FINITE: [], INTEGER_RANGE: []}
-    for field in ts.fields(table.resource.schema):
-        kind = field.get("type")
-        if kind not in ("integer", "number"):
-            continue
-        text = table.text[field["name"]]
-        text = text[text.notna().to_numpy(dtype=bool)]
-        text = text[~text.isin(ts.missing_values(table.resource.schema, field)).to_numpy(dtype=bool)]
-        typed = table.typed[field["name"]][text.index]
-        odd = typed.isna().to_numpy(dtype=bool, copy=True)  # typed as no value, or as an infinity
-        if kind == "number":
-            odd |= np.isinf(typed.to_numpy(dtype=float, na_value=0.0))
-        held = typed.notna().to_numpy(dtype=bool, copy=True)
-        for line, cell in _read(text[odd], field).items():
-            rule = _unheld(cell, kind)
-            if rule:
-                unheld[rule].append((line, field["name"], _UNHELD_MESSAGES[rule]))
-                held[text.index.get_loc(line)] = False
-        cells = text[held]
-        plain = _plain(_read(cells, field))
-        forms += [
-            (
-                line,
-                field["name"],
-                "not a plain number: write the digits without underscores or spaces (e.g. 22800000000), "
-                "with '.' for decimals, as every CSV reader reads them",
-            )
-            for line in cells.index[~plain]
+    fields = [f for f in ts.fields(table.resource.schema) if f.get("type") in ("integer", "number")]
+    alike: dict[tuple, list[int]] = {}
+    for position, field in enumerate(fields):
+        reading = (field["type"], field.get("bareNumber") is False, field.get("groupChar") or "")
+        alike.setdefault((*reading, field.get("decimalChar", ".")), []).append(position)
+    found: dict[str, list[tuple[int, int, str]]] = {FORM: [], PRECISION: [], FINITE: [], INTEGER_RANGE: []}
+    for positions in alike.values():
+        _check_alike(table, [fields[p] for p in positions], positions, found)
+    lines = table.text.index.to_numpy()
+    return pd.concat(
+        [
+            violations(((lines[row], fields[p]["name"], message) for p, row, message in sorted(cells)), rule=rule)
+            for rule, cells in found.items()
         ]
-        if field.get("type") != "number":
-            continue
-        cells = cells[plain]
-        if not field.get("groupChar") and field.get("decimalChar", ".") == ".":
-            cells = cells[~cells.str.fullmatch(_FITS).fillna(False).to_numpy(dtype=bool)]
-        for line, cell in cells.items():
-            try:
-                ts.exact_decimal(cell, field)
-            except ValueError as e:
-                precisions.append(
-                    (
-                        line,
-                        field["name"],
-                        (
-                            f"cannot be published exactly ({e}): Parquet numbers are exact decimals and are never "
-                            f"rounded; write the value with at most {ts.DECIMAL_SCALE} decimal places"
-                        ),
-                    )
-                )
-    found = [violations(forms, rule=FORM), violations(precisions, rule=PRECISION)]
-    return pd.concat(found + [violations(v, rule=rule) for rule, v in unheld.items()])
+    )
+
+
+def _check_alike(
+    table: Table, fields: list[Mapping[str, Any]], positions: list[int], found: dict[str, list[tuple[int, int, str]]]
+) -> None:
+    """:func:`check_numbers` on ``fields``, read alike; each violation as ``(position, row, message)`` in ``found``."""
+    field, kind, rows = fields[0], fields[0]["type"], len(table.text)
+    names = [f["name"] for f in fields]
+    text = stacked(table.text, names)
+    present = mask_of(pc.is_valid(text))
+    by_missing: dict[tuple[str, ...], np.ndarray] = {}
+    for i, f in enumerate(fields):
+        by_missing.setdefault(ts.missing_values(table.resource.schema, f), np.zeros(len(fields), bool))[i] = True
+    for missing, members in by_missing.items():
+        is_missing = mask_of(pc.is_in(text, value_set=pa.array(list(missing), pa.large_string())))
+        present &= ~(is_missing & np.repeat(members, rows))
+    typed = table.typed[names]
+    held = present & ~typed.isna().to_numpy().T.ravel()
+    odd = present & ~held  # typed as no value, or as an infinity
+    if kind == "number":
+        odd |= held & np.isinf(typed.to_numpy(dtype=float, na_value=0.0)).T.ravel()
+    cells = pd.Series(pd.arrays.ArrowStringArray(text), copy=False)
+
+    def where(k: int) -> tuple[int, int]:
+        return positions[k // rows], k % rows
+
+    for k, cell in _read(cells[odd], field).items():
+        rule = _unheld(cell, kind)
+        if rule:
+            found[rule].append((*where(k), _UNHELD_MESSAGES[rule]))
+            held[k] = False
+    cells = cells[held]
+    plain = _plain(_read(cells, field))
+    found[FORM] += [(*where(k), _FORM_MESSAGE) for k in cells.index[~plain]]
+    if kind != "number":
+        return
+    cells = cells[plain]
+    if not field.get("groupChar") and field.get("decimalChar", ".") == ".":
+        cells = cells[~cells.str.fullmatch(_FITS).fillna(False).to_numpy(dtype=bool)]
+    for k, cell in cells.items():
+        try:
+            ts.exact_decimal(cell, field)
+        except ValueError as e:
+            message = (
+                f"cannot be published exactly ({e}): Parquet numbers are exact decimals and are never "
+                f"rounded; write the value with at most {ts.DECIMAL_SCALE} decimal places"
+            )
+            found[PRECISION].append((*where(k), message))
 
 
 RULES = [

@@ -309,6 +309,7 @@ def open_package(path: str | os.PathLike[str], *, release: bool = True) -> Packa
     """
     descriptor = locate(path)
     package, findings = load_package(descriptor)
+    findings = [f for f in findings if f.rule not in ("hash-count", "byte-count")]  # verify() names the change
     missing = [f for f in findings if f.rule == "missing-file"]
     if release and missing:
         raise TamperedError(f"{missing[0].message}: the release is incomplete; download it again")

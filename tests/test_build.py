@@ -22,6 +22,7 @@ from intergov.fmt import apply, canonical_text, format_package
 from intergov.package import load
 from intergov.reader import sha256
 from intergov.schema import exact_decimal
+from intergov.validate import validate
 
 #: A fixed release time (SOURCE_DATE_EPOCH) for builds outside git: 2026-11-28T00:00:00Z.
 EPOCH = "1795824000"
@@ -74,6 +75,14 @@ def test_layout(release: Path) -> None:
     expected |= {f"data/{n}.csv" for n in names} | {f"data/{n}.parquet" for n in names}
     assert set(tree(release)) == expected
     assert sorted(p.name for p in release.parent.iterdir()) == ["SHA256SUMS", "intergov-0.1.0", "intergov-0.1.0.zip"]
+
+
+def test_a_release_validates_with_its_parquet_forms_named_not_misread(release: Path) -> None:
+    result = validate(release / "datapackage.json")
+    assert result.exit_code == 0
+    parquet = {f.path for f in result.findings if f.rule == "parquet-not-validated"}
+    assert len(parquet) == len(list((release / "data").glob("*.parquet")))
+    assert not [f for f in result.findings if f.path.endswith(".parquet") and f.rule != "parquet-not-validated"]
 
 
 def test_descriptor(release: Path) -> None:

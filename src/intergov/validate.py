@@ -9,11 +9,12 @@ Every layer reports into the one findings model; nothing here prints.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 
 from intergov import engine as engines
-from intergov.findings import Finding, exit_code, ordered, summarize
+from intergov.findings import WARNING, Finding, exit_code, ordered, summarize
 from intergov.package import Package, load
 
 
@@ -53,9 +54,42 @@ def validate(path: str | os.PathLike[str], *, engine: str = engines.ENGINES[0], 
     if package is not None:
         from intergov import rules
 
-        layer = engines.run(package, engine)
+        tabular, forms = _csv_and_parquet(package)
+        findings.extend(forms)
+        layer = engines.run(tabular, engine)
         findings.extend(layer.findings)
         findings.extend(rules.run(layer.tables, layer.findings))
         result.tables = layer.tables
     result.findings = ordered(findings)
     return result
+
+
+#: ``format`` of the typed twin a release publishes beside each CSV table.
+PARQUET = "parquet"
+
+
+def _csv_and_parquet(package: Package) -> tuple[Package, list[Finding]]:
+    """The package without its Parquet forms (no engine reads them as CSV), and a finding for each.
+
+    A release describes every table twice, as CSV and as Parquet: the CSV form is validated here, and
+    :func:`intergov.load` checks that each Parquet file holds the same rows.
+    """
+    parquet = [r for r in package.resources if r.descriptor.get("format") == PARQUET]
+    if not parquet:
+        return package, []
+    found = [
+        Finding(
+            r.display,
+            None,
+            None,
+            None,
+            None,
+            "parquet-not-validated",
+            WARNING,
+            f"resource {r.name!r} is a Parquet file: intergov validate checks tables in CSV form; intergov.load "
+            "verifies that a release's Parquet files hold the rows of their CSV twins",
+        )
+        for r in parquet
+    ]
+    kept = tuple(r for r in package.resources if r.descriptor.get("format") != PARQUET)
+    return dataclasses.replace(package, resources=kept), found

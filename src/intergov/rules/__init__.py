@@ -155,6 +155,7 @@ STRUCTURE_RULES = {
     "blank-header": ERROR,
     "unmatched-header": ERROR,
     "rule-crashed": ERROR,
+    "parquet-not-validated": WARNING,
     "format-dialect": ERROR,
     "format-failed": ERROR,
 }

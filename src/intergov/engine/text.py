@@ -1,12 +1,15 @@
 """Read a CSV file's bytes into text, reporting what would make parsing lie.
 
 Checked before any parser sees the file: UTF-16 text, bytes that are not UTF-8
-(each line that has them), a NUL byte (a binary file), a UTF-8 byte-order
-mark, a header without rows, line endings other than LF, a quote that opens
+(each line that has them) or not in the resource's declared encoding, a NUL
+byte (a binary file), a UTF-8 byte-order mark, a header without rows, line
+endings other than LF (or the declared ``lineTerminator``), a quote that opens
 and never closes (which would swallow every later line into one cell), a
-quote that closes only lines later (which swallows the rows between), a cell
-that goes on after its closing quote, and a cell too long for any spreadsheet. Lines are the physical lines an editor
-shows; records are compared against them to find where a quote opened.
+record spanning lines whose width shows a quote was probably left open (a
+warning at that record: a quoted cell may span lines), a cell that goes on
+after its closing quote, and a cell too long for any spreadsheet. Lines are
+the physical lines an editor shows. A file in another dialect than the default
+(:class:`intergov.lines.Dialect`) is read with its delimiter, quote and escape.
 
 Most files have none of these: numpy lays the bytes out into records
 (:func:`layout`, which the fast engine's reader reuses) and proves that in one

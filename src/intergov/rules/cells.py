@@ -106,11 +106,9 @@ def _text_fields(table: Table) -> tuple[list[str], np.ndarray]:
     return names, np.array(free, bool)
 
 
-#: Cells that may start like a formula: a formula start, an ASCII space or control, or any non-ASCII character
-#: (a Unicode space, or a full-width start); :func:`formula_problem` tells.
-_MAY_BE_FORMULA = (
-    "^[\\x09-\\x0d\\x1c-\\x20" + re.escape("".join(c for c in FORMULA_STARTS if c.isascii())) + "]|^[^\\x00-\\x7f]"
-)
+#: First bytes (UTF-8) of a cell that may start like a formula: a formula start, a space, or any non-ASCII
+#: character (a Unicode space, or a full-width start); :func:`formula_problem` tells.
+_MAY_START_FORMULA = np.array([b >= 0x80 or chr(b).isspace() or chr(b) in FORMULA_STARTS for b in range(256)])
 
 #: Cells that may hold an invisible character or a look-alike letter: any but printable ASCII and line breaks.
 _SUSPECT = r"[^\x20-\x7e\n]"
@@ -119,34 +117,55 @@ _SUSPECT = r"[^\x20-\x7e\n]"
 def check_cells(table: Table, tables: Tables) -> pd.DataFrame:
     """No text cell starts like a spreadsheet formula; free text holds no invisible or look-alike characters.
 
-    Every text column is tested at once, with RE2 pre-filters over the stacked cells;
-    each distinct suspect value is then described once, in Python.
+    The text columns are tested at once, stacked (:func:`intergov.rules.stacked`): formulas by
+    each cell's first byte, hidden characters with RE2; each suspect value is then described once.
     """
     names, free = _text_fields(table)
-    rows = len(table.typed)
-    if not names or not rows:
-        return violations([])
-    cells = stacked(table.typed, names)
     lines = table.typed.index.to_numpy()
-    found = []
-    for rule, suspect, columns, describe in (
-        ("formula-injection", _MAY_BE_FORMULA, np.ones(len(names), bool), _formula_message),
-        ("invisible-character", _SUSPECT, free, hidden_problem),
-    ):
-        hits = np.flatnonzero(mask_of(pc.match_substring_regex(cells, suspect)) & np.repeat(columns, rows))
-        values = cells.take(pa.array(hits, pa.int64())).to_pylist()
-        problems = {value: describe(value) for value in set(values)}
-        found.append(
-            violations(
-                (
-                    (lines[hit % rows], names[hit // rows], problems[value])
-                    for hit, value in zip(hits, values, strict=True)
-                    if problems[value]
-                ),
-                rule=rule,
-            )
-        )
-    return pd.concat(found)
+    cells = stacked(table.typed, names)
+    formulas = _MAY_START_FORMULA[_first_bytes(cells)] & mask_of(pc.is_valid(cells))
+    free_names = [name for name, is_free in zip(names, free, strict=True) if is_free]
+    free_cells = stacked(table.typed, free_names)
+    hidden = mask_of(pc.match_substring_regex(free_cells, _SUSPECT))
+    return pd.concat(
+        [
+            _described(cells, formulas, names, lines, _formula_message, "formula-injection"),
+            _described(free_cells, hidden, free_names, lines, hidden_problem, "invisible-character"),
+        ]
+    )
+
+
+def _first_bytes(cells: pa.ChunkedArray) -> np.ndarray:
+    """The first byte of each cell's text (0 for an empty cell), read from the arrays' buffers.
+
+    >>> _first_bytes(pa.chunked_array([pa.array(["=1", "", "é"], pa.large_string())])).tolist()
+    [61, 0, 195]
+    """
+    firsts = [np.zeros(0, np.uint8)]
+    for chunk in cells.chunks:
+        if not len(chunk):
+            continue
+        _, offsets, data = chunk.buffers()
+        ends = np.frombuffer(offsets, np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts = ends[:-1]
+        filled = ends[1:] > starts
+        first = np.zeros(len(chunk), np.uint8)
+        if data is not None:
+            first[filled] = np.frombuffer(data, np.uint8)[starts[filled]]
+        firsts.append(first)
+    return np.concatenate(firsts)
+
+
+def _described(
+    cells: pa.ChunkedArray, suspect: np.ndarray, names: list[str], lines: np.ndarray, describe, rule: str
+) -> pd.DataFrame:
+    """The ``rule`` violations among the ``suspect`` stacked ``cells``: each distinct value described once."""
+    hits = np.flatnonzero(suspect)
+    values = cells.take(pa.array(hits, pa.int64())).to_pylist()
+    problems = {value: describe(value) for value in set(values)}
+    rows = len(lines)
+    found = ((lines[hit % rows], names[hit // rows], problems[value]) for hit, value in zip(hits, values, strict=True))
+    return violations(((line, name, problem) for line, name, problem in found if problem), rule=rule)
 
 
 RULES = [

@@ -142,7 +142,8 @@ def cast(text: pa.Array | pa.ChunkedArray, field: Field, missing: Sequence[str])
         missing_mask = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False) == 0
     else:
         missing_mask = mask_of(pc.is_in(text, value_set=pa.array(list(missing), pa.large_string())))
-    missing_mask |= mask_of(pc.is_null(text))
+    if text.null_count:
+        missing_mask |= mask_of(pc.is_null(text))
     present = ~missing_mask
     kind = field.get("type", "string")
     parser = _PARSERS.get(kind, _parse_other)
@@ -305,8 +306,11 @@ def series(column: Column, valid: np.ndarray, index: pd.Index, rows: np.ndarray 
         micro = pc.fill_null(flat.cast(pa.int64()), 0).to_numpy().astype("datetime64[us]")
         micro[null] = np.datetime64("NaT")
         return pd.Series(micro, index=index, copy=False).dt.tz_localize("UTC")
-    data = pc.fill_null(flat, False if dtype == "boolean" else 0).to_numpy(zero_copy_only=False)
-    return pd.Series(pd.array(data, dtype=dtype), index=index, copy=False).mask(null)
+    data = np.require(pc.fill_null(flat, False if dtype == "boolean" else 0).to_numpy(zero_copy_only=False), None, "W")
+    if dtype == "Float64":
+        null |= np.isnan(data)  # NaN is missing in a typed frame, as pandas reads it
+    masked = {"Int64": pd.arrays.IntegerArray, "Float64": pd.arrays.FloatingArray, "boolean": pd.arrays.BooleanArray}
+    return pd.Series(masked[dtype](data, null), index=index, copy=False)
 
 
 # Helpers
@@ -346,7 +350,9 @@ def chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 
 def mask_of(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A pyarrow boolean array as numpy, nulls as False."""
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if mask.null_count:
+        mask = pc.fill_null(mask, False)
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _nothing(text: pa.ChunkedArray, kind: pa.DataType) -> tuple[np.ndarray, pa.ChunkedArray]:

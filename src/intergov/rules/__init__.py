@@ -76,11 +76,16 @@ def flagged(frame: pd.DataFrame, mask: pd.Series) -> pd.Index:
     return frame.index[mask.fillna(False).astype(bool).to_numpy()]
 
 
+#: Frames shorter than this are stacked into one contiguous array: a computation's cost per chunk would dominate.
+_SHORT = 256
+
+
 def stacked(frame: pd.DataFrame, names: list[str]) -> pa.ChunkedArray:
-    """The text columns ``names`` of ``frame``, one after the other, as one array (the text is not copied).
+    """The text columns ``names`` of ``frame``, one after the other, as one array.
 
     A check tests every cell of many columns at once on it: cell ``k`` is row ``k % len(frame)``
-    of column ``names[k // len(frame)]``.
+    of column ``names[k // len(frame)]``. The text is not copied, unless the frame is
+    short (:data:`_SHORT`).
 
     >>> frame = pd.DataFrame({"a": ["x", None], "b": ["y", "z"]}, dtype="string")
     >>> stacked(frame, ["b", "a"]).to_pylist()
@@ -90,7 +95,10 @@ def stacked(frame: pd.DataFrame, names: list[str]) -> pa.ChunkedArray:
     for name in names:
         values = pa.array(frame[name].array)
         chunks.extend(values.chunks if isinstance(values, pa.ChunkedArray) else [values])
-    return pa.chunked_array([chunk.cast(pa.large_string()) for chunk in chunks], pa.large_string())
+    chunks = [chunk.cast(pa.large_string()) for chunk in chunks]
+    if len(frame) < _SHORT and len(chunks) > 1:
+        chunks = [pa.concat_arrays(chunks)]
+    return pa.chunked_array(chunks, pa.large_string())
 
 
 def _rules() -> list[Rule]:

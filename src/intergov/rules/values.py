@@ -373,11 +373,11 @@ def _check_alike(
     for missing, members in by_missing.items():
         is_missing = mask_of(pc.is_in(text, value_set=pa.array(list(missing), pa.large_string())))
         present &= ~(is_missing & np.repeat(members, rows))
-    typed = table.typed[names]
-    held = present & ~typed.isna().to_numpy().T.ravel()
+    typed = table.typed[names].to_numpy(dtype=float, na_value=np.nan).T.ravel()  # NaN: no typed value
+    held = present & ~np.isnan(typed)
     odd = present & ~held  # typed as no value, or as an infinity
     if kind == "number":
-        odd |= held & np.isinf(typed.to_numpy(dtype=float, na_value=0.0)).T.ravel()
+        odd |= held & np.isinf(typed)
     cells = pd.Series(pd.arrays.ArrowStringArray(text), copy=False)
 
     def where(k: int) -> tuple[int, int]:

@@ -156,12 +156,27 @@ def _first_bytes(cells: pa.ChunkedArray) -> np.ndarray:
     return np.concatenate(firsts)
 
 
+def _values_at(cells: pa.ChunkedArray, positions: np.ndarray) -> list[str | None]:
+    """The cells at ascending ``positions``, taken chunk by chunk (a chunked array's own take would join them all).
+
+    >>> _values_at(pa.chunked_array([["a", "b"], ["c"]]), np.array([1, 2])), _values_at(pa.chunked_array([["a"]]), [])
+    (['b', 'c'], [])
+    """
+    starts = np.cumsum([0] + [len(chunk) for chunk in cells.chunks])
+    which = np.searchsorted(starts, positions, side="right") - 1
+    values: list[str | None] = []
+    for chunk in np.unique(which):
+        at = np.asarray(positions)[which == chunk] - starts[chunk]
+        values += cells.chunk(int(chunk)).take(pa.array(at, pa.int64())).to_pylist()
+    return values
+
+
 def _described(
     cells: pa.ChunkedArray, suspect: np.ndarray, names: list[str], lines: np.ndarray, describe, rule: str
 ) -> pd.DataFrame:
     """The ``rule`` violations among the ``suspect`` stacked ``cells``: each distinct value described once."""
     hits = np.flatnonzero(suspect)
-    values = cells.take(pa.array(hits, pa.int64())).to_pylist()
+    values = _values_at(cells, hits)
     problems = {value: describe(value) for value in set(values)}
     rows = len(lines)
     found = ((lines[hit % rows], names[hit // rows], problems[value]) for hit, value in zip(hits, values, strict=True))

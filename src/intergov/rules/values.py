@@ -345,8 +345,8 @@ def check_numbers(table: Table, tables: Tables) -> pd.DataFrame:
     fields = [f for f in ts.fields(table.resource.schema) if f.get("type") in ("integer", "number")]
     alike: dict[tuple, list[int]] = {}
     for position, field in enumerate(fields):
-        reading = (field["type"], field.get("bareNumber") is False, field.get("groupChar") or "")
-        alike.setdefault((*reading, field.get("decimalChar", ".")), []).append(position)
+        reading = field["type"], field.get("bareNumber") is False, field.get("groupChar"), field.get("decimalChar")
+        alike.setdefault(reading, []).append(position)
     found: dict[str, list[tuple[int, int, str]]] = {FORM: [], PRECISION: [], FINITE: [], INTEGER_RANGE: []}
     for positions in alike.values():
         _check_alike(table, [fields[p] for p in positions], positions, found)

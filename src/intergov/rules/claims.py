@@ -99,13 +99,33 @@ def _shown(value: Decimal) -> str:
     return format(value.quantize(Decimal(1)) if abs(value) >= 1 else value.normalize(), "f")
 
 
+#: What two figures must share to be claims about one quantity (with their countries and period).
+FIGURE_KEY = ["measure", "currency_code", "unit_code", "per_period", "project_id", "session_id", "event_id"]
+
+#: What two exchange rates must share to be claims about one rate (with their period, or dateless note).
+RATE_KEY = ["issuer_organisation_id", "base_currency_code", "quote_currency_code", "rate_type"]
+
+
+def _shared(keys: pd.DataFrame) -> pd.Series:
+    """Whether each row's ``keys`` (missing values equal to each other) are another row's too.
+
+    >>> _shared(pd.DataFrame({"a": ["x", "x", "y"], "b": [None, None, None]})).tolist()
+    [True, True, False]
+    """
+    return keys.astype(object).fillna("").duplicated(keep=False)
+
+
 def _figure_claims(table: Table, tables: Tables) -> dict[tuple, list[Claim]]:
     """Every claim of ``figures``, stated or implied by a change, grouped by what it is about."""
     t, text = table.typed, table.text
     directional = measure_property(table, tables, "is_directional").eq(True)
     groups: dict[tuple, list[Claim]] = {}
-    valued = t["value_qualifier"].ne("not_stated") & t["value_low"].notna()
-    rows = t[valued.fillna(False).astype(bool)].astype(object)
+    valued = t[(t["value_qualifier"].ne("not_stated") & t["value_low"].notna()).fillna(False).astype(bool)]
+    # only figures that share what they are about with another can conflict (a period aside: a change's
+    # implied claim is about another one); the others are never grouped
+    first, second = valued["country_code"].fillna(""), valued["partner_country_code"].fillna("")
+    pair = first.where(first < second, second) + "-" + second.where(first < second, first)
+    rows = valued[_shared(valued[FIGURE_KEY].assign(pair=pair))].astype(object)
     rows = rows.where(rows.notna(), None)
     for line, row in rows.iterrows():
         low = _decimal(text.at[line, "value_low"])
@@ -306,7 +326,10 @@ def check_rates(table: Table, tables: Tables) -> pd.DataFrame:
     """Rates of one issuer, pair and type for the same period (or the same dateless note) that differ beyond the
     decimals they are written with: one warning listing them all."""
     t, text = table.typed, table.text
-    rows = t.dropna(subset=["rate", "base_currency_code", "quote_currency_code"]).astype(object)
+    rows = t.dropna(subset=["rate", "base_currency_code", "quote_currency_code"])
+    when_note = rows["note"].where(rows["valid_from"].isna())
+    coarse = [*RATE_KEY, "valid_until"]
+    rows = rows[_shared(rows[coarse].assign(valid_from=rows["valid_from"], note=when_note))].astype(object)
     rows = rows.where(rows.notna(), None)
     groups: dict[tuple, list[Claim]] = {}
     for line, row in rows.iterrows():

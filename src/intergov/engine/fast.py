@@ -238,12 +238,14 @@ def expected_fields(schema: Mapping[str, Any], labels: list[str]) -> list[Mappin
     if not labels:
         return fields
     names: list[str] = []
+    taken: set[str] = set()
     for i, label in enumerate(labels):
         name = fields[i]["name"] if i < len(fields) else label
         unique, suffix = name, 2
-        while unique in names:
+        while unique in taken:
             unique, suffix = f"{name}{suffix}", suffix + 1
         names.append(unique)
+        taken.add(unique)
     return [fields[i] if i < len(fields) else {"name": names[i], "type": "any"} for i in range(len(labels))]
 
 
@@ -291,11 +293,14 @@ def _header_errors(labels: list[str], fields: list[Mapping[str, Any]], *, case_s
         Error("missing-label", field_number=len(labels) + offset + 1, field_name=f["name"], label="")
         for offset, f in enumerate(fields[len(labels) :])
     ]
+    positions: dict[str, list[str]] = {}  # each label's positions so far
+    for number, label in enumerate(labels, start=1):
+        positions.setdefault(label, []).append(str(number))
     for number, (f, label) in enumerate(zip(fields, labels, strict=False), start=1):
         if not label:
             errors.append(Error("blank-label", field_number=number, field_name=f["name"], label=""))
             continue
-        earlier = [str(i) for i, seen in enumerate(labels[: number - 1], start=1) if seen == label]
+        earlier = [p for p in positions[label] if int(p) < number]
         if earlier:
             note = f'at position "{", ".join(earlier)}"'
             errors.append(Error("duplicate-label", field_number=number, field_name=f["name"], note=note, label=label))

@@ -15,8 +15,10 @@ import csv
 import io
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,32 @@ def _shared_copy() -> Path:
 #: The fixture package's descriptor, in a read-only copy laid out as in the repository (its schemas are the
 #: real ones): tests that edit the package take their own copy (:func:`copy_package`).
 FIXTURE_PACKAGE = _shared_copy()
+
+
+#: Files opened while recording (an audit hook sees every open() of the process).
+_OPENED: list[str] = []
+_RECORDING: list[bool] = [False]
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _RECORDING[0] and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_audit)
+
+
+@contextmanager
+def opened_files(into: list[str] | None) -> Iterator[None]:
+    """While the block runs, append the path of every file the process opens to ``into`` (``None``: nothing)."""
+    _OPENED.clear()
+    _RECORDING[0] = into is not None
+    try:
+        yield
+    finally:
+        _RECORDING[0] = False
+        if into is not None:
+            into.extend(_OPENED)
 
 
 def snapshot(root: Path) -> dict[str, bytes | str]:

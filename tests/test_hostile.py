@@ -8,14 +8,12 @@ the working folder hold the same bytes before and after.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import copy_package, csv_path, set_cell, snapshot
+from conftest import copy_package, csv_path, opened_files, set_cell, snapshot
 from intergov.cli import main
 from intergov.engine.text import decode
 from intergov.rules.cells import formula_problem
@@ -24,18 +22,6 @@ DESCRIPTOR = "datapackage/datapackage.json"
 
 
 # --- builders and checks -------------------------------------------------------------------------------
-
-#: Files opened while recording (an audit hook sees every open() of the process).
-_OPENED: list[str] = []
-_RECORDING: list[bool] = [False]
-
-
-def _audit(event: str, args: tuple) -> None:
-    if _RECORDING[0] and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
-        _OPENED.append(os.fsdecode(args[0]))
-
-
-sys.addaudithook(_audit)
 
 
 def mini_package(tmp_path: Path, tables=("countries", "sources", "people")) -> Path:
@@ -62,14 +48,8 @@ def run_validate(tmp_path: Path, *args: str, opened: list[str] | None = None) ->
     With ``opened``, the paths of the files opened by the run are appended to it.
     """
     before = snapshot(tmp_path)
-    _OPENED.clear()
-    _RECORDING[0] = opened is not None
-    try:
+    with opened_files(opened):
         result = CliRunner().invoke(main, ["validate", "--format", "json", *args, DESCRIPTOR])
-    finally:
-        _RECORDING[0] = False
-    if opened is not None:
-        opened.extend(_OPENED)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 1), result.output

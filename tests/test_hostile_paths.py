@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import test_release
-from conftest import ROOT, snapshot
+from conftest import ROOT, opened_files, snapshot
 from intergov import build as builder
 from intergov import package as package_layer
 from intergov.cli import main
@@ -46,18 +45,6 @@ GIT_ENV = {
     "GIT_AUTHOR_DATE": "2026-11-28T10:00:00+00:00",
     "GIT_COMMITTER_DATE": "2026-11-28T10:00:00+00:00",
 }
-
-#: Files opened while recording (an audit hook sees every open() of the process).
-_OPENED: list[str] = []
-_RECORDING: list[bool] = [False]
-
-
-def _audit(event: str, args: tuple) -> None:
-    if _RECORDING[0] and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
-        _OPENED.append(os.fsdecode(args[0]))
-
-
-sys.addaudithook(_audit)
 
 
 # --- the project and its neighbour -----------------------------------------------------------------------
@@ -128,14 +115,8 @@ def run(repo: Path, *args: str, code: int, opened: list[str] | None = None) -> R
     """
     around = repo.parent
     before = {p.name: snapshot(p) for p in around.iterdir() if p != repo}
-    _OPENED.clear()
-    _RECORDING[0] = opened is not None
-    try:
+    with opened_files(opened):
         result = CliRunner().invoke(main, list(args))
-    finally:
-        _RECORDING[0] = False
-    if opened is not None:
-        opened.extend(_OPENED)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
     assert result.exit_code == code, result.output

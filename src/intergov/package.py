@@ -366,9 +366,7 @@ def with_v1_keys_as_lists(schema: Any) -> Any:
     """
     if not isinstance(schema, dict):
         return schema
-    schema = dict(schema)
-    if isinstance(schema.get("primaryKey"), str):
-        schema["primaryKey"] = [schema["primaryKey"]]
+    schema = _v1_list(schema, "primaryKey")
     keys = schema.get("foreignKeys")
     if isinstance(keys, list):
         schema["foreignKeys"] = [_v1_foreign_key(key) for key in keys]
@@ -378,13 +376,16 @@ def with_v1_keys_as_lists(schema: Any) -> Any:
 def _v1_foreign_key(key: Any) -> Any:
     if not isinstance(key, dict):
         return key
-    key = dict(key)
-    if isinstance(key.get("fields"), str):
-        key["fields"] = [key["fields"]]
-    reference = key.get("reference")
-    if isinstance(reference, dict) and isinstance(reference.get("fields"), str):
-        key["reference"] = {**reference, "fields": [reference["fields"]]}
+    key = _v1_list(key, "fields")
+    if isinstance(key.get("reference"), dict):
+        key["reference"] = _v1_list(key["reference"], "fields")
     return key
+
+
+def _v1_list(entry: dict, name: str) -> dict:
+    """A copy of ``entry`` whose ``name``, when one string, is a list of it."""
+    value = entry.get(name)
+    return {**entry, name: [value]} if isinstance(value, str) else dict(entry)
 
 
 def _with_v1_keys(descriptor: dict) -> dict:

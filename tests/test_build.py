@@ -48,11 +48,16 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def build_release(root: Path) -> Path:
-    """Build the real package, copied into ``root``, into ``root/dist`` at :data:`EPOCH`; the release folder."""
+def build_at(epoch: str, descriptor: Path, dist: Path) -> Path:
+    """Build the package at ``descriptor`` into ``dist`` at SOURCE_DATE_EPOCH ``epoch``; the release folder."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        return build(make_project(root / "project"), root / "dist").folder
+        patch.setenv("SOURCE_DATE_EPOCH", epoch)
+        return build(descriptor, dist).folder
+
+
+def build_release(root: Path) -> Path:
+    """Build the fixture package, copied into ``root``, into ``root/dist`` at :data:`EPOCH`; the release folder."""
+    return build_at(EPOCH, make_project(root / "project"), root / "dist")
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,9 @@ from test_hostile import snapshot
 DESCRIPTOR = "datapackage/datapackage.json"
 
 
-def run_fmt(*args: str):
-    result = CliRunner().invoke(main, ["fmt", *args, DESCRIPTOR])
+def run_fmt(*args: str, descriptor: str | Path = DESCRIPTOR):
+    """``intergov fmt`` on ``descriptor``; no traceback, whatever the exit code."""
+    result = CliRunner().invoke(main, ["fmt", *args, str(descriptor)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result

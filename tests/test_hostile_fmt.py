@@ -17,12 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, snapshot
 from intergov import fmt
-from intergov.cli import main
-from test_hostile import snapshot
+from test_fmt import run_fmt
 
 SCHEMA = {
     "fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}],
@@ -42,10 +40,7 @@ def tiny(root: Path, rows: bytes, resources: list[dict] | None = None) -> Path:
 
 
 def run(descriptor: Path, *args: str):
-    result = CliRunner().invoke(main, ["fmt", *args, str(descriptor)])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
+    return run_fmt(*args, descriptor=descriptor)
 
 
 @pytest.fixture

@@ -25,10 +25,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from conftest import snapshot
 from intergov import reader
 from intergov.cli import main
 from intergov.reader import LoadError, MalformedFileError, TamperedError, UnsafeArchiveError, load, sha256
-from test_hostile import snapshot
+from test_build import build_at
 
 #: A fixed release time (SOURCE_DATE_EPOCH), so that the build does not ask git.
 EPOCH = "1795824000"
@@ -61,11 +62,7 @@ def tiny_project(root: Path, rows: str = ROWS) -> Path:
 
 def tiny_release(root: Path) -> Path:
     """Build :func:`tiny_project` into ``root/dist``; the release folder (its zip and SHA256SUMS beside it)."""
-    from intergov.build import build
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        return build(tiny_project(root / "project"), root / "dist").folder
+    return build_at(EPOCH, tiny_project(root / "project"), root / "dist")
 
 
 @pytest.fixture(scope="module")

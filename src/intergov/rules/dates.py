@@ -110,7 +110,7 @@ def check_reported(table: Table, tables: Tables) -> pd.DataFrame:
     bad = first.notna() & last_day.notna() & (first > last_day)
     if "measure" in t:  # a target or forecast is about a period still to come
         bad &= measure_property(table, tables, "may_be_future").ne(True)
-    if "status" in t and table.resource.name == "sessions":
+    if table.resource.name == "sessions":
         bad &= t["status"] == HELD
     return violations(
         (

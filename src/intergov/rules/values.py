@@ -79,10 +79,6 @@ def check_range(table: Table, tables: Tables) -> pd.DataFrame:
     )
 
 
-#: The rules of :func:`check_currency`.
-CURRENCY, UNIT = "value-currency", "value-unit"
-
-
 def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
     """The qualifier agrees with which value columns are filled."""
     t = table.typed
@@ -118,6 +114,10 @@ def check_qualifier(table: Table, tables: Tables) -> pd.DataFrame:
             "upper_bound or range",
         ),
     )
+
+
+#: The rules of :func:`check_currency`.
+CURRENCY, UNIT = "value-currency", "value-unit"
 
 
 def check_currency(table: Table, tables: Tables) -> pd.DataFrame:
